@@ -1,0 +1,1 @@
+"""The Rooms API contract suite: checks any implementation against the spec."""

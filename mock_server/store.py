@@ -1,0 +1,242 @@
+"""The room store: every rule of the Rooms contract, in memory, with no HTTP.
+
+Handlers translate HTTP to these calls and these exceptions to problems; the
+contract rules (defaults, merge on update, 409s, order and paging, permanent
+delete, ids never reused) live here and only here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import secrets
+import string
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "max_participants": 100,
+    "recording_enabled": False,
+    "chat_enabled": True,
+}
+ID_ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 12
+SEED_EPOCH = datetime(2026, 1, 6, 10, 0, 0, tzinfo=UTC)
+
+Clock = Callable[[], datetime]
+
+
+class RoomError(Exception):
+    """A request the contract refuses; `room_id` names the room concerned."""
+
+    def __init__(self, room_id: str, message: str) -> None:
+        super().__init__(message)
+        self.room_id = room_id
+
+
+class RoomNotFound(RoomError):
+    def __init__(self, room_id: str) -> None:
+        super().__init__(room_id, f"No room has the id {room_id!r}.")
+
+
+class RoomEnded(RoomError):
+    def __init__(self, room_id: str) -> None:
+        super().__init__(room_id, f"The room {room_id!r} is ended and can no longer be updated.")
+
+
+class RoomAlreadyEnded(RoomError):
+    def __init__(self, room_id: str) -> None:
+        super().__init__(room_id, f"The room {room_id!r} is already ended.")
+
+
+class RoomLimitReached(RoomError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "", f"The server holds {limit} rooms, its limit; delete rooms to create more."
+        )
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with millisecond precision and a `Z`."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class Room:
+    """One room. `ended_at` is set exactly when `status` is "ended"."""
+
+    id: str
+    name: str
+    config: dict[str, Any]
+    created_at: datetime
+    status: str = "active"
+    participant_count: int = 0
+    ended_at: datetime | None = None
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        """The list order: `created_at` ascending, ties broken by `id`."""
+        return (self.created_at, self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "participant_count": self.participant_count,
+            "config": dict(self.config),
+            "created_at": format_timestamp(self.created_at),
+        }
+        if self.ended_at is not None:
+            body["ended_at"] = format_timestamp(self.ended_at)
+        return body
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Room:
+        """A room from its JSON form (as fixtures hold it); the body is already valid."""
+        ended_at = body.get("ended_at")
+        return cls(
+            id=body["id"],
+            name=body["name"],
+            config={**DEFAULT_CONFIG, **body["config"]},
+            created_at=parse_timestamp(body["created_at"]),
+            status=body["status"],
+            participant_count=body.get("participant_count", 0),
+            ended_at=parse_timestamp(ended_at) if ended_at else None,
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list, with the paging that produced it."""
+
+    rooms: list[Room]
+    total: int
+    limit: int
+    offset: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rooms": [room.to_json() for room in self.rooms],
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+
+@dataclass
+class RoomStore:
+    """Rooms in memory, in list order, with ids that are never handed out twice.
+
+    `seed` makes ids and timestamps deterministic (for snapshot tests): ids
+    come from a seeded generator and the clock starts at a fixed instant and
+    advances one second per event. `max_rooms` caps how many rooms exist.
+    """
+
+    seed: int | None = None
+    max_rooms: int | None = None
+    clock: Clock | None = None
+    _rooms: dict[str, Room] = field(default_factory=dict, init=False)
+    _order: list[tuple[datetime, str]] = field(default_factory=list, init=False)
+    _issued: set[str] = field(default_factory=set, init=False)
+    _random: random.Random = field(init=False)
+    _ticks: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed if self.seed is not None else secrets.randbits(64))
+
+    # -- reading -----------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+    def get(self, room_id: str) -> Room:
+        try:
+            return self._rooms[room_id]
+        except KeyError:
+            raise RoomNotFound(room_id) from None
+
+    def list(self, limit: int = 20, offset: int = 0) -> Page:
+        """A page in list order; an offset past the end gives an empty page."""
+        keys = self._order[offset : offset + limit]
+        return Page([self._rooms[room_id] for _, room_id in keys], len(self._rooms), limit, offset)
+
+    def __iter__(self):
+        return (self._rooms[room_id] for _, room_id in self._order)
+
+    # -- changing ----------------------------------------------------------
+
+    def create(self, name: str, config: Mapping[str, Any] | None = None) -> Room:
+        if self.max_rooms is not None and len(self._rooms) >= self.max_rooms:
+            raise RoomLimitReached(self.max_rooms)
+        room = Room(
+            id=self._new_id(),
+            name=name,
+            config={**DEFAULT_CONFIG, **(config or {})},
+            created_at=self._now(),
+        )
+        self._insert(room)
+        return room
+
+    def update(
+        self, room_id: str, name: str | None = None, config: Mapping[str, Any] | None = None
+    ) -> Room:
+        """Rename and merge `config` field by field; an ended room refuses."""
+        room = self.get(room_id)
+        if room.status == "ended":
+            raise RoomEnded(room_id)
+        if name is not None:
+            room.name = name
+        if config:
+            room.config = {**room.config, **config}
+        return room
+
+    def end(self, room_id: str) -> Room:
+        room = self.get(room_id)
+        if room.status == "ended":
+            raise RoomAlreadyEnded(room_id)
+        room.status = "ended"
+        room.ended_at = max(self._now(), room.created_at)
+        return room
+
+    def delete(self, room_id: str) -> None:
+        room = self.get(room_id)
+        del self._rooms[room_id]
+        index = bisect.bisect_left(self._order, room.order_key)
+        del self._order[index]
+
+    def replace_all(self, rooms: Iterable[Room]) -> None:
+        """Drop every room and load `rooms` (fixtures); their ids stay reserved."""
+        self._rooms.clear()
+        self._order.clear()
+        for room in rooms:
+            self._insert(replace(room, config=dict(room.config)))
+
+    # -- internals ---------------------------------------------------------
+
+    def _insert(self, room: Room) -> None:
+        self._rooms[room.id] = room
+        self._issued.add(room.id)
+        bisect.insort(self._order, room.order_key)
+
+    def _new_id(self) -> str:
+        while True:
+            suffix = "".join(self._random.choices(ID_ALPHABET, k=ID_LENGTH))
+            room_id = f"room_{suffix}"
+            if room_id not in self._issued:
+                return room_id
+
+    def _now(self) -> datetime:
+        if self.clock is not None:
+            return self.clock()
+        if self.seed is not None:
+            self._ticks += 1
+            return SEED_EPOCH + timedelta(seconds=self._ticks)
+        return datetime.now(UTC)

@@ -1,0 +1,162 @@
+"""Schema validators compiled once from the spec, reporting every violation.
+
+Plain and independent of HTTP: the mock uses them on request bodies and (in
+strict mode) on responses, the fixture loader on seed rooms, and the contract
+suite on whatever a server sends back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from .spec import Spec
+
+SPEC_URI = "urn:rooms-api:openapi"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with a value: where it is and what is wrong."""
+
+    where: str
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"in": self.where, "pointer": self.pointer, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.pointer or '(whole)'}: {self.message}"
+
+
+def _is_utc_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.utcoffset() is not None
+
+
+FORMAT_CHECKER = FormatChecker(formats=())
+FORMAT_CHECKER.checks("date-time")(_is_utc_datetime)
+
+
+def _pointer(parts: Iterable[Any]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _violations_of(error: ValidationError, where: str) -> list[Violation]:
+    """Turn one jsonschema error into violations that point at the bad field."""
+    path = list(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        return [
+            Violation(where, _pointer([*path, key]), f"unknown field {key!r}")
+            for key in instance
+            if key not in known
+        ]
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        missing = [key for key in error.validator_value if key not in instance]
+        return [
+            Violation(where, _pointer([*path, key]), f"{key!r} is required") for key in missing
+        ]
+    return [Violation(where, _pointer(path), error.message)]
+
+
+class SchemaValidator:
+    """A compiled validator for one schema of the spec."""
+
+    def __init__(self, schema: dict[str, Any], registry: Registry) -> None:
+        self.schema = schema
+        self._validator = OAS30Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+
+    def violations(self, instance: Any, where: str = "body") -> list[Violation]:
+        """Every violation in `instance`, sorted by pointer, never only the first."""
+        found: list[Violation] = []
+        for error in self._validator.iter_errors(instance):
+            found.extend(_violations_of(error, where))
+        return sorted(set(found), key=lambda violation: (violation.pointer, violation.message))
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._validator.is_valid(instance)
+
+
+class Validators:
+    """Validators for the spec's schemas, request bodies and responses, made on demand."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        resource = Resource.from_contents(spec.document, default_specification=DRAFT4)
+        self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        self.for_pointer = cache(self._for_pointer)
+
+    def _for_pointer(self, pointer: str) -> SchemaValidator:
+        return SchemaValidator({"$ref": f"{SPEC_URI}#{pointer}"}, self._registry)
+
+    def schema(self, name: str) -> SchemaValidator:
+        """The validator of `components/schemas/<name>`."""
+        if name not in self.spec.document.get("components", {}).get("schemas", {}):
+            raise KeyError(f"the spec has no schema {name!r}")
+        return self.for_pointer(f"/components/schemas/{name}")
+
+    def request_body(self, operation_id: str, media_type: str = "application/json") -> (
+        SchemaValidator | None
+    ):
+        """The validator of an operation's request body, or None if it takes none."""
+        operation = self.spec.operations[operation_id]
+        body = self.spec.resolve(operation.request_body) if operation.request_body else None
+        if not body or media_type not in body.get("content", {}):
+            return None
+        return self._content_validator(operation.path, operation.method, media_type, body)
+
+    def response(self, operation_id: str, status: int | str, media_type: str) -> (
+        SchemaValidator | None
+    ):
+        """The validator of one documented response body, or None if none is documented."""
+        operation = self.spec.operations[operation_id]
+        response = operation.responses.get(str(status)) or operation.responses.get("default")
+        if response is None:
+            return None
+        content = self.spec.resolve(response).get("content", {})
+        if media_type not in content or "schema" not in content[media_type]:
+            return None
+        return self.for_pointer(
+            self._schema_pointer_of(content[media_type]["schema"])
+            or _operation_pointer(operation.path, operation.method)
+            + f"/responses/{status}/content/{_escape(media_type)}/schema"
+        )
+
+    def _content_validator(
+        self, path: str, method: str, media_type: str, body: dict[str, Any]
+    ) -> SchemaValidator:
+        schema = body["content"][media_type].get("schema", {})
+        pointer = self._schema_pointer_of(schema) or (
+            _operation_pointer(path, method) + f"/requestBody/content/{_escape(media_type)}/schema"
+        )
+        return self.for_pointer(pointer)
+
+    @staticmethod
+    def _schema_pointer_of(schema: dict[str, Any]) -> str | None:
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        return ref[1:] if isinstance(ref, str) and ref.startswith("#/") else None
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _operation_pointer(path: str, method: str) -> str:
+    return f"/paths/{_escape(path)}/{method}"
