@@ -133,7 +133,8 @@ def check_document(document: dict[str, Any], path: Path) -> None:
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     if not str(document.get("openapi", "")).startswith("3.0"):
-        raise SpecError(f"{path}: not an OpenAPI 3.0 document (openapi: {document.get('openapi')!r})")
+        version = document.get("openapi")
+        raise SpecError(f"{path}: not an OpenAPI 3.0 document (openapi: {version!r})")
     try:
         validate(document)
     except OpenAPIValidationError as error:

@@ -212,10 +212,19 @@ class RoomStore:
         index = bisect.bisect_left(self._order, room.order_key)
         del self._order[index]
 
-    def replace_all(self, rooms: Iterable[Room]) -> None:
-        """Drop every room and load `rooms` (fixtures); their ids stay reserved."""
+    def reset(self, rooms: Iterable[Room]) -> None:
+        """Drop every room and load copies of `rooms` (the fixtures).
+
+        Ids already handed out stay reserved, so they are never reused; with a
+        seed, ids and the clock restart instead, so a snapshot test sees the
+        same ids after every reset.
+        """
         self._rooms.clear()
         self._order.clear()
+        if self.seed is not None:
+            self._issued.clear()
+            self._random.seed(self.seed)
+            self._ticks = 0
         for room in rooms:
             self._insert(replace(room, config=dict(room.config)))
 

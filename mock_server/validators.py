@@ -70,9 +70,7 @@ def _violations_of(error: ValidationError, where: str) -> list[Violation]:
         ]
     if error.validator == "required" and isinstance(error.validator_value, list):
         missing = [key for key in error.validator_value if key not in instance]
-        return [
-            Violation(where, _pointer([*path, key]), f"{key!r} is required") for key in missing
-        ]
+        return [Violation(where, _pointer([*path, key]), f"{key!r} is required") for key in missing]
     return [Violation(where, _pointer(path), error.message)]
 
 
@@ -100,11 +98,15 @@ class Validators:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         resource = Resource.from_contents(spec.document, default_specification=DRAFT4)
-        self._registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
         self.for_pointer = cache(self._for_pointer)
 
     def _for_pointer(self, pointer: str) -> SchemaValidator:
-        return SchemaValidator({"$ref": f"{SPEC_URI}#{pointer}"}, self._registry)
+        return SchemaValidator({"$ref": f"{SPEC_URI}#{pointer}"}, self.registry)
+
+    def compile(self, schema: dict[str, Any]) -> SchemaValidator:
+        """A validator for a schema given inline; its `$ref`s point into the spec."""
+        return SchemaValidator(schema, self.registry)
 
     def schema(self, name: str) -> SchemaValidator:
         """The validator of `components/schemas/<name>`."""
@@ -112,9 +114,9 @@ class Validators:
             raise KeyError(f"the spec has no schema {name!r}")
         return self.for_pointer(f"/components/schemas/{name}")
 
-    def request_body(self, operation_id: str, media_type: str = "application/json") -> (
-        SchemaValidator | None
-    ):
+    def request_body(
+        self, operation_id: str, media_type: str = "application/json"
+    ) -> SchemaValidator | None:
         """The validator of an operation's request body, or None if it takes none."""
         operation = self.spec.operations[operation_id]
         body = self.spec.resolve(operation.request_body) if operation.request_body else None
@@ -122,9 +124,9 @@ class Validators:
             return None
         return self._content_validator(operation.path, operation.method, media_type, body)
 
-    def response(self, operation_id: str, status: int | str, media_type: str) -> (
-        SchemaValidator | None
-    ):
+    def response(
+        self, operation_id: str, status: int | str, media_type: str
+    ) -> SchemaValidator | None:
         """The validator of one documented response body, or None if none is documented."""
         operation = self.spec.operations[operation_id]
         response = operation.responses.get(str(status)) or operation.responses.get("default")

@@ -1,0 +1,154 @@
+"""The mock as one ASGI app: the spec's API, the frontend controls, CORS.
+
+    CORS -> /_mock/* controls
+         -> [strict responses] -> request guard -> Connexion AsyncApp -> handlers -> store
+
+Connexion resolves each operationId to a handler and serves Swagger UI; the
+guard in front of it enforces the contract's edges of HTTP (see guard.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from connexion import AsyncApp
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .fixtures import FixtureError, default_fixtures_path, load_fixtures, rooms_from_document
+from .guard import GuardSettings, RequestGuard
+from .handlers import RoomHandlers, room_error_to_problem
+from .responses import json_response, problem
+from .spec import Spec, load_spec
+from .store import Room, RoomError, RoomStore
+from .strict import StrictResponses
+from .validators import Validators
+
+CONTROLS_PREFIX = "/_mock"
+EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied"]
+
+# Connexion's default stack, less what the mock does itself or does not use:
+# security (the spec has none) and request/response validation (guard.py, strict.py).
+CONNEXION_MIDDLEWARES = [
+    ServerErrorMiddleware,
+    ExceptionMiddleware,
+    SwaggerUIMiddleware,
+    RoutingMiddleware,
+    LifespanMiddleware,
+    ContextMiddleware,
+]
+
+
+@dataclass(frozen=True)
+class MockSettings:
+    """Everything the mock can be told at start (see `rooms-mock --help`)."""
+
+    spec_path: Path | None = None
+    fixtures: Path | None = field(default_factory=default_fixtures_path)
+    seed: int | None = None
+    latency_ms: int = 0
+    cors_origins: tuple[str, ...] = ("*",)
+    strict: bool = False
+    max_rooms: int = 10_000
+    max_body_bytes: int = 64 * 1024
+
+
+class MockServer:
+    """The whole mock; `MockServer(settings)` raises SpecError or FixtureError on bad input."""
+
+    def __init__(self, settings: MockSettings | None = None) -> None:
+        self.settings = settings or MockSettings()
+        self.spec: Spec = load_spec(self.settings.spec_path)
+        self.validators = Validators(self.spec)
+        fixtures = self.settings.fixtures
+        self.fixture_rooms: list[Room] = (
+            load_fixtures(fixtures, self.validators) if fixtures is not None else []
+        )
+        self.store = RoomStore(seed=self.settings.seed, max_rooms=self.settings.max_rooms)
+        self.store.reset(self.fixture_rooms)
+        self.app = CORSMiddleware(
+            self._dispatch,
+            allow_origins=list(self.settings.cors_origins),
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+        self.api = self._build_api()
+        self.controls = Router(
+            routes=[
+                Route(f"{CONTROLS_PREFIX}/reset", self.reset, methods=["POST"]),
+                Route(f"{CONTROLS_PREFIX}/health", self.health, methods=["GET"]),
+            ]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(f"{CONTROLS_PREFIX}/"):
+            await self.controls(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+    def _build_api(self) -> ASGIApp:
+        base = self.spec.base_path
+        connexion_app = AsyncApp(__name__, middlewares=list(CONNEXION_MIDDLEWARES))
+        handlers = RoomHandlers(self.store, base)
+        connexion_app.add_api(
+            self.spec.document,
+            resolver=Resolver(function_resolver=handlers.resolve),
+            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        )
+        connexion_app.add_error_handler(RoomError, room_error_to_problem)
+        passthrough = tuple(f"{base}{path}" for path in ("/ui", "/openapi.json", "/openapi.yaml"))
+        guard_settings = GuardSettings(
+            max_body_bytes=self.settings.max_body_bytes,
+            latency_ms=self.settings.latency_ms,
+            passthrough=passthrough,
+        )
+        app: ASGIApp = RequestGuard(connexion_app, self.spec, self.validators, guard_settings)
+        if self.settings.strict:
+            app = StrictResponses(app, self.spec, self.validators)
+        return app
+
+    # -- frontend controls -------------------------------------------------
+
+    async def reset(self, request: Request) -> Response:
+        """Restore the fixtures, or load the rooms of a `{"rooms": [...]}` body."""
+        body = await request.body()
+        rooms = self.fixture_rooms
+        if body.strip():
+            try:
+                document: Any = orjson.loads(body)
+                rooms = rooms_from_document(document, self.validators, "the reset body")
+            except orjson.JSONDecodeError as error:
+                return problem(
+                    400, f"The reset body is not JSON: {error}.", instance=request.url.path
+                )
+            except FixtureError as error:
+                return problem(400, str(error), instance=request.url.path)
+        self.store.reset(rooms)
+        return json_response({"rooms": len(self.store)})
+
+    async def health(self, request: Request) -> Response:
+        return json_response({"status": "ok", "rooms": len(self.store)})
+
+
+def create_app(settings: MockSettings | None = None) -> MockServer:
+    return MockServer(settings)

@@ -1,0 +1,169 @@
+"""`rooms-mock`: serve the stateful Rooms API mock (also `python -m mock_server`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from .app import MockServer, MockSettings
+from .fixtures import FixtureError, default_fixtures_path
+from .spec import SpecError
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="rooms-mock",
+        description="A stateful mock of the Rooms API, validated against openapi.yaml.",
+        epilog="Frontend controls: POST /_mock/reset restores the fixtures; a "
+        "'Prefer: code=404', 'Prefer: example=NAME' or 'Prefer: delay=MS' header "
+        "forces a documented response or a delay for one request.",
+    )
+    cli.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    cli.add_argument("--port", type=int, default=4010, help="port to listen on (default: 4010)")
+    cli.add_argument(
+        "--fixtures",
+        default=str(default_fixtures_path()),
+        metavar="PATH",
+        help="a fixture file, or a directory of *.json fixture files, loaded at start "
+        "and on reset; 'none' starts empty (default: the bundled fixtures/)",
+    )
+    cli.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="deterministic ids and timestamps (for snapshot tests); reset restarts them",
+    )
+    cli.add_argument(
+        "--latency",
+        type=non_negative,
+        default=0,
+        metavar="MS",
+        help="add this many milliseconds to every API answer (default: 0)",
+    )
+    cli.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="an origin browsers may call from; repeat for several (default: any origin; "
+        "a credentialed request gets its own origin back)",
+    )
+    cli.add_argument(
+        "--strict",
+        action="store_true",
+        help="validate every response against the spec; a response that breaks it "
+        "becomes a 500 listing why",
+    )
+    cli.add_argument(
+        "--max-rooms",
+        type=positive,
+        default=10_000,
+        metavar="N",
+        help="how many rooms may exist; past it, create answers 409 (default: 10000)",
+    )
+    cli.add_argument(
+        "--max-body-bytes",
+        type=positive,
+        default=64 * 1024,
+        metavar="N",
+        help="larger request bodies get 413, read no further (default: 65536)",
+    )
+    cli.add_argument(
+        "--spec", metavar="PATH", help="the OpenAPI spec to serve (default: the bundled one)"
+    )
+    cli.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        help="server log level (default: info)",
+    )
+    cli.add_argument(
+        "--access-log", action="store_true", help="log every request (off by default: it is slow)"
+    )
+    return cli
+
+
+def non_negative(text: str) -> int:
+    value = int(text) if text.isdigit() else -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return value
+
+
+def positive(text: str) -> int:
+    value = non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def settings_from(args: argparse.Namespace) -> MockSettings:
+    return MockSettings(
+        spec_path=Path(args.spec) if args.spec else None,
+        fixtures=None if args.fixtures.lower() == "none" else Path(args.fixtures),
+        seed=args.seed,
+        latency_ms=args.latency,
+        cors_origins=tuple(args.cors_origin or ["*"]),
+        strict=args.strict,
+        max_rooms=args.max_rooms,
+        max_body_bytes=args.max_body_bytes,
+    )
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the socket ourselves, so a busy port is a one-line error, not a log dump."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    args = parser().parse_args(argv)
+    try:
+        server = MockServer(settings_from(args))
+        sock = listen(args.host, args.port)
+    except (SpecError, FixtureError, OSError) as error:
+        print(f"rooms-mock: error: {error}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    base = f"http://{shown_host}:{port}{server.spec.base_path}"
+    config = uvicorn.Config(
+        server,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+    )
+    logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
+    print(
+        f"rooms-mock: serving the Rooms API at {base} with {len(server.store)} room(s); "
+        f"Swagger UI at {base}/ui/",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

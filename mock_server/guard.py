@@ -1,0 +1,288 @@
+"""The contract's edges of HTTP, enforced before any handler runs.
+
+For every request under the base path: 404 for an unknown path, 405 with a
+full `Allow` for a wrong method, `Prefer` and latency, then validation of the
+query and the body, every violation listed. Bodies are read no further than
+the size limit, and must be UTF-8 JSON with a JSON `Content-Type`. Connexion's
+own request validation is not used: it reports only the first violation and
+answers some malformed bodies with a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .prefer import Preference, PreferError, forced_response, parse_prefer
+from .responses import problem
+from .routes import Match, RouteTable
+from .spec import Operation, Spec
+from .validators import SchemaValidator, Validators, Violation
+
+INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientDisconnected(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    """A query parameter of an operation, with the validator of its schema."""
+
+    name: str
+    kind: str | None
+    validator: SchemaValidator
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    max_body_bytes: int = 64 * 1024
+    latency_ms: int = 0
+    passthrough: tuple[str, ...] = ()
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or any `application/*+json`, with any parameters."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict UTF-8 JSON: orjson first, the standard library for integers orjson cannot hold."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        first_error = error
+    try:
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        orjson.dumps(value)  # lone surrogates and other text orjson cannot send back
+    except (ValueError, RecursionError, TypeError, orjson.JSONEncodeError):
+        raise ValueError(str(first_error)) from None
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class RequestGuard:
+    """ASGI middleware in front of the Connexion app."""
+
+    def __init__(
+        self, app: ASGIApp, spec: Spec, validators: Validators, settings: GuardSettings
+    ) -> None:
+        self.app = app
+        self.spec = spec
+        self.validators = validators
+        self.settings = settings
+        self.routes = RouteTable(spec)
+        self.query_parameters = {
+            operation_id: query_parameters_of(spec, validators, operation)
+            for operation_id, operation in spec.operations.items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.settings.passthrough):
+            await self.app(scope, receive, send)
+            return
+        response, receive = await self._check(scope, receive)
+        if response is not None:
+            await response(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _check(self, scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
+        path, method = scope["path"], scope["method"]
+        match = self.routes.match(path, method)
+        if match is None:
+            return problem(404, f"No resource at {path}.", instance=path), receive
+        if match.operation is None:
+            detail = f"{method} is not allowed on {path}; allowed are {match.allow}."
+            return problem(405, detail, instance=path, headers={"Allow": match.allow}), receive
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+            return self._too_large(path), receive
+        try:
+            preference = parse_prefer(headers.getlist("prefer"))
+        except PreferError as error:
+            violation = Violation("header", "/Prefer", str(error))
+            return problem(400, str(error), instance=path, errors=[violation]), receive
+        delay = self.settings.latency_ms + preference.delay_ms
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        if preference.forces_response:
+            return self._forced(match, preference, path), receive
+        violations = self._query_violations(match, scope)
+        if match.operation.request_body is None:
+            if violations:
+                return self._invalid(path, violations), receive
+            return None, receive
+        return await self._check_body(scope, receive, headers, match, violations)
+
+    def _forced(self, match: Match, preference: Preference, path: str) -> Response:
+        assert match.operation is not None
+        try:
+            forced = forced_response(self.spec, match.operation, preference, match.allow)
+        except PreferError as error:
+            violation = Violation("header", "/Prefer", str(error))
+            return problem(400, str(error), instance=path, errors=[violation])
+        applied = ", ".join(
+            part
+            for part in (
+                f"code={preference.code}" if preference.code is not None else "",
+                f"example={preference.example}" if preference.example else "",
+            )
+            if part
+        )
+        headers = {**forced.headers, "Preference-Applied": applied}
+        if forced.media_type is None:
+            return Response(status_code=forced.status, headers=headers)
+        body = orjson.dumps(forced.body)
+        return Response(body, forced.status, headers=headers, media_type=forced.media_type)
+
+    def _query_violations(self, match: Match, scope: Scope) -> list[Violation]:
+        assert match.operation is not None
+        query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
+        found: list[Violation] = []
+        for parameter in self.query_parameters[match.operation.operation_id]:
+            if parameter.name not in query:
+                continue
+            raw = query[parameter.name]
+            pointer = f"/{parameter.name}"
+            value = _coerce(raw, parameter.kind)
+            if value is None:
+                found.append(Violation("query", pointer, f"{raw!r} is not an {parameter.kind}"))
+                continue
+            found.extend(
+                Violation("query", pointer, violation.message)
+                for violation in parameter.validator.violations(value, "query")
+            )
+        return found
+
+    async def _check_body(
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: Headers,
+        match: Match,
+        violations: list[Violation],
+    ) -> tuple[Response | None, Receive]:
+        assert match.operation is not None
+        path = scope["path"]
+        try:
+            body = await _read_body(receive, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            return self._too_large(path), receive
+        except ClientDisconnected:
+            return Response(status_code=400), receive
+        replay = _replay(body, receive)
+        content_type = headers.get("content-type")
+        if content_type is None and not body.strip():
+            detail = "A JSON body is required (Content-Type: application/json)."
+            return problem(400, detail, instance=path), replay
+        if content_type is None or not is_json_media_type(content_type):
+            shown = "no Content-Type" if content_type is None else repr(content_type)
+            detail = f"The body must be JSON (application/json), not {shown}."
+            return problem(415, detail, instance=path), replay
+        try:
+            value = parse_json(body)
+        except ValueError as error:
+            detail = f"The body is not valid UTF-8 JSON: {error}."
+            violation = Violation("body", "", str(error))
+            return problem(400, detail, instance=path, errors=[violation]), replay
+        validator = self.validators.request_body(match.operation.operation_id)
+        if validator is not None:
+            violations = violations + validator.violations(value, "body")
+        if violations:
+            return self._invalid(path, violations), replay
+        _set_header(scope, b"content-type", b"application/json")
+        return None, replay
+
+    @staticmethod
+    def _invalid(path: str, violations: list[Violation]) -> Response:
+        count = len(violations)
+        places = "1 place" if count == 1 else f"{count} places"
+        parts = sorted({violation.where for violation in violations})
+        detail = f"The request breaks the schema in {places} ({', '.join(parts)})."
+        return problem(400, detail, instance=path, errors=violations)
+
+    def _too_large(self, path: str) -> Response:
+        limit = self.settings.max_body_bytes
+        return problem(413, f"The request body is larger than {limit} bytes.", instance=path)
+
+
+def query_parameters_of(
+    spec: Spec, validators: Validators, operation: Operation
+) -> list[QueryParameter]:
+    """The query parameters of an operation (path level and its own), compiled."""
+    item = spec.document["paths"][operation.path]
+    found: list[QueryParameter] = []
+    for parameter in [*item.get("parameters", []), *operation.definition.get("parameters", [])]:
+        resolved = spec.resolve(parameter)
+        if resolved.get("in") != "query":
+            continue
+        schema = resolved.get("schema", {})
+        resolved_schema = spec.resolve(schema)
+        validator = validators.compile(resolved_schema)
+        found.append(QueryParameter(resolved["name"], resolved_schema.get("type"), validator))
+    return found
+
+
+def _coerce(raw: str, kind: str | None) -> Any:
+    """A query string value in the type its schema says; None when it is not one."""
+    if kind == "integer":
+        return int(raw) if INTEGER.fullmatch(raw) else None
+    return raw
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
+    """A `receive` that hands the already-read body downstream once, then defers."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _set_header(scope: Scope, name: bytes, value: bytes) -> None:
+    scope["headers"] = [(key, val) for key, val in scope["headers"] if key != name] + [
+        (name, value)
+    ]

@@ -1,0 +1,67 @@
+"""The two kinds of answer the mock sends: JSON bodies and RFC 9457 problems.
+
+Every handler and middleware builds its responses here, with the content type
+said explicitly (Connexion cannot pick one on operations that mix
+`application/json` and `application/problem+json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from .validators import Violation
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=JSON)
+
+
+def no_content() -> Response:
+    """A 204: no body and no `Content-Type`."""
+    return Response(status_code=204)
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: Iterable[Violation] = (),
+    title: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    listed = [violation.as_dict() for violation in errors]
+    if listed:
+        body["errors"] = listed
+    return body
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: Iterable[Violation] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = problem_body(status, detail, instance=instance, errors=errors)
+    return Response(
+        orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_JSON
+    )

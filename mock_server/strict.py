@@ -1,0 +1,117 @@
+"""Strict mode: every response the mock sends is checked against the spec.
+
+On in the project's own tests, so the mock can never drift from the spec: a
+response with an undocumented status, content type, header or body is replaced
+by a 500 problem that lists what is wrong (and logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .responses import problem
+from .routes import RouteTable
+from .spec import Operation, Spec
+from .validators import Validators, Violation
+
+logger = logging.getLogger("mock_server.strict")
+
+
+class StrictResponses:
+    def __init__(self, app: ASGIApp, spec: Spec, validators: Validators) -> None:
+        self.app = app
+        self.spec = spec
+        self.validators = validators
+        self.routes = RouteTable(spec)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = (
+            self.routes.match(scope["path"], scope["method"]) if scope["type"] == "http" else None
+        )
+        if match is None or match.operation is None:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+
+        async def buffer(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, buffer)
+        start = messages[0]
+        body = b"".join(message.get("body", b"") for message in messages[1:])
+        violations = response_violations(
+            self.spec,
+            self.validators,
+            match.operation,
+            start["status"],
+            Headers(raw=start["headers"]),
+            body,
+        )
+        if not violations:
+            for message in messages:
+                await send(message)
+            return
+        detail = (
+            f"Strict mode: the {start['status']} response of {match.operation.operation_id} "
+            f"breaks the spec in {len(violations)} place(s)."
+        )
+        logger.error("%s %s", detail, "; ".join(str(violation) for violation in violations))
+        await problem(500, detail, instance=scope["path"], errors=violations)(scope, receive, send)
+
+
+def response_violations(
+    spec: Spec,
+    validators: Validators,
+    operation: Operation,
+    status: int,
+    headers: Headers,
+    body: bytes,
+) -> list[Violation]:
+    """Everything in one response that the spec does not document."""
+    documented = operation.responses.get(str(status)) or operation.responses.get("default")
+    if documented is None:
+        return [Violation("body", "", f"status {status} is not documented")]
+    response = spec.resolve(documented)
+    found = _header_violations(spec, validators, response, headers)
+    content = response.get("content", {})
+    content_type = headers.get("content-type")
+    if not content:
+        if body or content_type:
+            found.append(Violation("body", "", f"a {status} response has no body and no type"))
+        return found
+    media_type = (content_type or "").split(";", 1)[0].strip()
+    if media_type not in content:
+        listed = ", ".join(content)
+        found.append(Violation("header", "/Content-Type", f"{content_type!r} is not {listed}"))
+        return found
+    try:
+        value: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        return [*found, Violation("body", "", f"not JSON: {error}")]
+    validator = validators.response(operation.operation_id, status, media_type)
+    if validator is not None:
+        found.extend(validator.violations(value))
+    return found
+
+
+def _header_violations(
+    spec: Spec, validators: Validators, response: dict[str, Any], headers: Headers
+) -> list[Violation]:
+    found: list[Violation] = []
+    for name, declared in response.get("headers", {}).items():
+        header = spec.resolve(declared)
+        if name not in headers:
+            if header.get("required"):
+                found.append(Violation("header", f"/{name}", f"the {name} header is missing"))
+            continue
+        validator = validators.compile(spec.resolve(header.get("schema", {})))
+        found.extend(
+            Violation("header", f"/{name}", violation.message)
+            for violation in validator.violations(headers[name], "header")
+        )
+    return found
