@@ -31,6 +31,18 @@ from .validators import SchemaValidator, Validators, Violation
 INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
+MADE_UP = "rooms_mock.made_up"
+
+
+def mark_made_up(scope: Scope) -> None:
+    """Flag an answer that `Prefer` asked for: it is the mock's, not the API's (strict skips it)."""
+    scope.setdefault("state", {})[MADE_UP] = True
+
+
+def is_made_up(scope: Scope) -> bool:
+    return bool(scope.get("state", {}).get(MADE_UP))
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -71,8 +83,8 @@ def parse_json(body: bytes) -> Any:
         first_error = error
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-        orjson.dumps(value)  # lone surrogates and other text orjson cannot send back
-    except (ValueError, RecursionError, TypeError, orjson.JSONEncodeError):
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates
+    except (ValueError, RecursionError):
         raise ValueError(str(first_error)) from None
     return value
 
@@ -122,13 +134,12 @@ class RequestGuard:
         try:
             preference = parse_prefer(headers.getlist("prefer"))
         except PreferError as error:
-            violation = Violation("header", "/Prefer", str(error))
-            return problem(400, str(error), instance=path, errors=[violation]), receive
+            return self._prefer_refused(scope, error), receive
         delay = self.settings.latency_ms + preference.delay_ms
         if delay:
             await asyncio.sleep(delay / 1000)
         if preference.forces_response:
-            return self._forced(match, preference, path), receive
+            return self._forced(scope, match, preference), receive
         violations = self._query_violations(match, scope)
         if match.operation.request_body is None:
             if violations:
@@ -136,13 +147,13 @@ class RequestGuard:
             return None, receive
         return await self._check_body(scope, receive, headers, match, violations)
 
-    def _forced(self, match: Match, preference: Preference, path: str) -> Response:
+    def _forced(self, scope: Scope, match: Match, preference: Preference) -> Response:
         assert match.operation is not None
         try:
             forced = forced_response(self.spec, match.operation, preference, match.allow)
         except PreferError as error:
-            violation = Violation("header", "/Prefer", str(error))
-            return problem(400, str(error), instance=path, errors=[violation])
+            return self._prefer_refused(scope, error)
+        mark_made_up(scope)
         applied = ", ".join(
             part
             for part in (
@@ -156,6 +167,12 @@ class RequestGuard:
             return Response(status_code=forced.status, headers=headers)
         body = orjson.dumps(forced.body)
         return Response(body, forced.status, headers=headers, media_type=forced.media_type)
+
+    @staticmethod
+    def _prefer_refused(scope: Scope, error: PreferError) -> Response:
+        mark_made_up(scope)
+        violation = Violation("header", "/Prefer", str(error))
+        return problem(400, str(error), instance=scope["path"], errors=[violation])
 
     def _query_violations(self, match: Match, scope: Scope) -> list[Violation]:
         assert match.operation is not None

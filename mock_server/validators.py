@@ -84,8 +84,13 @@ class SchemaValidator:
     def violations(self, instance: Any, where: str = "body") -> list[Violation]:
         """Every violation in `instance`, sorted by pointer, never only the first."""
         found: list[Violation] = []
+        nulls: list[Violation] = []
         for error in self._validator.iter_errors(instance):
-            found.extend(_violations_of(error, where))
+            not_nullable = error.message.endswith("for not nullable")
+            (nulls if not_nullable else found).extend(_violations_of(error, where))
+        # OAS 3.0's type check reports a null twice; keep "not nullable" only when alone.
+        pointers = {violation.pointer for violation in found}
+        found.extend(violation for violation in nulls if violation.pointer not in pointers)
         return sorted(set(found), key=lambda violation: (violation.pointer, violation.message))
 
     def is_valid(self, instance: Any) -> bool:
