@@ -110,8 +110,8 @@ class Validators:
         return SchemaValidator({"$ref": f"{SPEC_URI}#{pointer}"}, self.registry)
 
     def compile(self, schema: dict[str, Any]) -> SchemaValidator:
-        """A validator for a schema given inline; its `$ref`s point into the spec."""
-        return SchemaValidator(schema, self.registry)
+        """A validator for a schema given inline; its local `$ref`s point into the spec."""
+        return SchemaValidator(_anchored(schema), self.registry)
 
     def schema(self, name: str) -> SchemaValidator:
         """The validator of `components/schemas/<name>`."""
@@ -159,6 +159,20 @@ class Validators:
     def _schema_pointer_of(schema: dict[str, Any]) -> str | None:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         return ref[1:] if isinstance(ref, str) and ref.startswith("#/") else None
+
+
+def _anchored(node: Any) -> Any:
+    """A copy of `node` whose local `$ref`s (`#/...`) name the spec's URI."""
+    if isinstance(node, dict):
+        return {
+            key: f"{SPEC_URI}{value}"
+            if key == "$ref" and isinstance(value, str) and value.startswith("#")
+            else _anchored(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_anchored(item) for item in node]
+    return node
 
 
 def _escape(part: str) -> str:
