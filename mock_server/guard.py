@@ -144,6 +144,9 @@ class RequestGuard:
         if match.operation.request_body is None:
             if violations:
                 return self._invalid(path, violations), receive
+            # The body is ignored; without this, Connexion parses a form body and a
+            # malformed multipart one (no boundary) becomes an undocumented 400.
+            _drop_header(scope, b"content-type")
             return None, receive
         return await self._check_body(scope, receive, headers, match, violations)
 
@@ -299,7 +302,10 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
     return replay
 
 
+def _drop_header(scope: Scope, name: bytes) -> None:
+    scope["headers"] = [(key, val) for key, val in scope["headers"] if key != name]
+
+
 def _set_header(scope: Scope, name: bytes, value: bytes) -> None:
-    scope["headers"] = [(key, val) for key, val in scope["headers"] if key != name] + [
-        (name, value)
-    ]
+    _drop_header(scope, name)
+    scope["headers"].append((name, value))
