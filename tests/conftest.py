@@ -54,6 +54,20 @@ def create(client: TestClient, **body: object) -> dict:
     return response.json()
 
 
+def room_json(**overrides: object) -> dict:
+    """A valid room as Get returns it (and as fixture files hold it), with `overrides`."""
+    room: dict = {
+        "id": "room_good01",
+        "name": "Good",
+        "status": "active",
+        "participant_count": 1,
+        "config": {"max_participants": 5, "recording_enabled": False, "chat_enabled": True},
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    room.update(overrides)
+    return room
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     return default_fixtures_path()

@@ -10,14 +10,9 @@ import pytest
 from mock_server.fixtures import FixtureError, load_fixtures
 from mock_server.validators import Validators
 
-GOOD = {
-    "id": "room_good01",
-    "name": "Good",
-    "status": "active",
-    "participant_count": 1,
-    "config": {"max_participants": 5, "recording_enabled": False, "chat_enabled": True},
-    "created_at": "2026-01-01T00:00:00Z",
-}
+from .conftest import room_json
+
+GOOD = room_json()
 
 
 def test_bundled_fixtures_hold_the_rooms_a_frontend_needs(

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from mock_server import MockServer, MockSettings
 
-from .conftest import API, create, mock_client
+from .conftest import API, create, mock_client, room_json
 from .test_mock_api import assert_problem
 
 ROOMS = f"{API}/rooms"
@@ -88,14 +88,7 @@ def test_reset_restores_the_fixtures(seeded_client: TestClient) -> None:
 
 
 def test_reset_with_a_body_loads_known_rooms(client: TestClient) -> None:
-    room = {
-        "id": "room_known1",
-        "name": "Known",
-        "status": "active",
-        "participant_count": 2,
-        "config": {"max_participants": 3, "recording_enabled": False, "chat_enabled": True},
-        "created_at": "2026-02-01T00:00:00Z",
-    }
+    room = room_json(id="room_known1", name="Known")
     assert client.post("/_mock/reset", json={"rooms": [room]}).json() == {"rooms": 1}
     assert client.get(f"{ROOMS}/room_known1").json()["name"] == "Known"
     bad = client.post("/_mock/reset", json={"rooms": [{**room, "status": "paused"}]})
