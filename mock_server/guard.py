@@ -268,7 +268,10 @@ def query_parameters_of(
 def _coerce(raw: str, kind: str | None) -> Any:
     """A query string value in the type its schema says; None when it is not one."""
     if kind == "integer":
-        return int(raw) if INTEGER.fullmatch(raw) else None
+        try:
+            return int(raw) if INTEGER.fullmatch(raw) else None
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            return None
     return raw
 
 

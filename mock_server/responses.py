@@ -7,6 +7,7 @@ said explicitly (Connexion cannot pick one on operations that mix
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -20,10 +21,18 @@ JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 
 
+def dump_json(body: Any) -> bytes:
+    """orjson, or the standard library for integers past 64 bits (a huge `offset` echoed)."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=JSON)
+    return Response(dump_json(body), status_code=status, headers=headers, media_type=JSON)
 
 
 def no_content() -> Response:
