@@ -1,0 +1,145 @@
+"""Schemas reduced to what they mean, so refactors compare equal.
+
+A `Shape` is a schema with every `$ref` followed (by `referencing`), every
+`allOf` merged, `oneOf`/`anyOf` siblings pushed into the branches, and every
+annotation (description, example, title, ...) dropped. Two specs that differ
+only by `$ref` versus inline, a split into `allOf`, key order or prose give
+equal shapes. A schema that refers to itself stops at a `recursive` marker.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from functools import reduce
+from typing import Any
+
+from referencing._core import Resolver
+
+from .diff_document import Document
+
+Shape = dict[str, Any]
+
+LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
+UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
+EXCLUSIVE = {"minimum": "exclusiveMinimum", "maximum": "exclusiveMaximum"}
+_KEPT_AS_IS = ("format", "pattern", "multipleOf")
+_BRANCHES = ("oneOf", "anyOf")
+
+
+def enum_value(value: Any) -> str:
+    """An enum member as text, the same however the YAML spelled it."""
+    return json.dumps(value, sort_keys=True)
+
+
+def shape_of(schema: Any, document: Document, resolver: Resolver | None = None) -> Shape:
+    """The meaning of `schema` (which may be a `$ref`) inside `document`."""
+    return _Shaper(document).shape(schema, resolver or document.resolver, ())
+
+
+class _Shaper:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+
+    def shape(self, schema: Any, resolver: Resolver, refs: tuple[str, ...]) -> Shape:
+        if not isinstance(schema, dict):
+            return {}
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            if ref in refs:
+                return {"recursive": ref}
+            target, resolver = self.document.resolve(schema, resolver)
+            return self.shape(target, resolver, (*refs, ref))
+        parts = [self._own(schema, resolver, refs)]
+        parts += [self.shape(part, resolver, refs) for part in schema.get("allOf", [])]
+        return merge_all(parts)
+
+    def _own(self, schema: dict[str, Any], resolver: Resolver, refs: tuple[str, ...]) -> Shape:
+        """The schema's own keywords, without `allOf`."""
+        shape: Shape = {}
+        if "type" in schema:
+            types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            shape["type"] = frozenset(types)
+        if schema.get("nullable"):
+            shape["nullable"] = True
+        if "enum" in schema:
+            shape["enum"] = frozenset(enum_value(value) for value in schema["enum"])
+        for key in (*_KEPT_AS_IS, *LOWER_BOUNDS, *UPPER_BOUNDS):
+            if key in schema:
+                shape[key] = schema[key]
+        for key, flag in EXCLUSIVE.items():
+            if schema.get(flag) and key in schema:
+                shape[flag] = True
+        if "properties" in schema:
+            shape["properties"] = {
+                name: self.shape(value, resolver, refs)
+                for name, value in schema["properties"].items()
+            }
+        if schema.get("required"):
+            shape["required"] = frozenset(schema["required"])
+        extra = schema.get("additionalProperties", True)
+        if extra is not True:
+            shape["additionalProperties"] = (
+                extra if isinstance(extra, bool) else self.shape(extra, resolver, refs)
+            )
+        if "items" in schema:
+            shape["items"] = self.shape(schema["items"], resolver, refs)
+        for key in _BRANCHES:
+            if key in schema:
+                shape[key] = tuple(self.shape(branch, resolver, refs) for branch in schema[key])
+        return shape
+
+
+def merge_all(parts: list[Shape]) -> Shape:
+    """`allOf` of `parts`: one shape, with any `oneOf`/`anyOf` distributed over the rest."""
+    branch_lists = {key: [part.pop(key) for part in parts if key in part] for key in _BRANCHES}
+    base = reduce(merge, parts, {})
+    for key, lists in branch_lists.items():
+        if not lists:
+            continue
+        combos = [reduce(merge, combo, {}) for combo in itertools.product(*lists)]
+        if len(combos) == 1:
+            base = merge(base, combos[0])
+        else:
+            base[key] = tuple(merge(dict(base), combo) for combo in combos)
+    if any(key in base for key in _BRANCHES):
+        return {key: base[key] for key in _BRANCHES if key in base}
+    return base
+
+
+def merge(left: Shape, right: Shape) -> Shape:
+    """Both shapes at once (what a value valid against each of them must be)."""
+    merged = dict(left)
+    for key, value in right.items():
+        if key not in merged:
+            merged[key] = value
+        else:
+            merged[key] = _merge_key(key, merged[key], value)
+    return merged
+
+
+def _merge_key(key: str, left: Any, right: Any) -> Any:
+    if key in ("type", "enum"):
+        return left & right
+    if key in ("required",):
+        return left | right
+    if key == "nullable":
+        return left and right
+    if key in LOWER_BOUNDS:
+        return max(left, right)
+    if key in UPPER_BOUNDS:
+        return min(left, right)
+    if key == "properties":
+        return {
+            name: merge(left[name], right[name])
+            if name in left and name in right
+            else left.get(name, right.get(name))
+            for name in {**left, **right}
+        }
+    if key == "additionalProperties":
+        if left is False or right is False:
+            return False
+        return left if isinstance(left, dict) else right
+    if key == "items":
+        return merge(left, right)
+    return left
