@@ -128,8 +128,14 @@ class RequestGuard:
             detail = f"{method} is not allowed on {path}; allowed are {match.allow}."
             return problem(405, detail, instance=path, headers={"Allow": match.allow}), receive
         headers = Headers(scope=scope)
+        # Only bodies the operation reads count: GET, DELETE and end ignore theirs (no 413).
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.settings.max_body_bytes:
+        if (
+            match.operation.request_body is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > 18 or int(declared) > self.settings.max_body_bytes)
+        ):
             return self._too_large(path), receive
         try:
             preference = parse_prefer(headers.getlist("prefer"))
