@@ -95,7 +95,20 @@ class Document:
             raise InputError(f"{path}: not an OpenAPI 3 document (openapi: {version or 'missing'})")
         if not isinstance(document.get("paths", {}), dict):
             raise InputError(f"{path}: `paths` is not a mapping")
-        return cls(document, str(path))
+        loaded = cls(document, str(path))
+        loaded.check_refs(document)
+        return loaded
+
+    def check_refs(self, node: Any) -> None:
+        """Fail now, with the reference named, if any `$ref` leads nowhere."""
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                self.resolve(node)
+            for value in node.values():
+                self.check_refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                self.check_refs(value)
 
     def resolve(self, node: Any, resolver: Resolver | None = None) -> tuple[Any, Resolver]:
         """Follow `$ref`s until a node that is not one; also return the resolver for its scope."""
