@@ -62,19 +62,15 @@ class LintContext:
                     yield method, path, item[method], ("paths", path, method)
 
     def responses(self) -> Iterator[tuple[str, str, dict[str, Any], Parts]]:
-        """(operation label, status, response followed through `$ref`, where it lives)."""
+        """(what to call it, status, response followed through `$ref`, where it lives)."""
         for method, path, operation, parts in self.operations():
             for status, response in (operation.get("responses") or {}).items():
                 node, at = self.follow(response, (*parts, "responses", str(status)))
                 if isinstance(node, dict):
                     # A shared response is reported once, under its own name.
                     shared = at[0] == "components"
-                    label = (
-                        f"#/components/responses/{at[-1]} as"
-                        if shared
-                        else (f"{method.upper()} {path}")
-                    )
-                    yield label, str(status), node, at
+                    name = f"#/{'/'.join(at)}" if shared else f"{method.upper()} {path} {status}"
+                    yield f"response {name}", str(status), node, at
 
 
 def _unescape(part: str) -> str:
@@ -131,7 +127,7 @@ def problem_json(ctx: LintContext) -> Iterator[Finding]:
             yield Finding(
                 "error-not-problem-json",
                 parts,
-                f"{label} response {status} must be {PROBLEM_JSON} only, not {offered}",
+                f"{label} must be {PROBLEM_JSON} only, not {offered}",
             )
 
 
@@ -145,7 +141,7 @@ def response_content(ctx: LintContext) -> Iterator[Finding]:
             yield Finding(
                 "response-content-missing",
                 parts,
-                f"{label} response {status} declares no content (media type and schema)",
+                f"{label} declares no content (media type and schema)",
             )
 
 
