@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+def dispatch(args: list[str]) -> int:
     if args and args[0] == "lint":
         from .lint import main as lint_main
 
@@ -18,6 +18,19 @@ def main(argv: list[str] | None = None) -> int:
     from .run import main as run_main
 
     return run_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return dispatch(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader went away (`rooms-contract diff ... | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("rooms-contract: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
