@@ -33,7 +33,7 @@ from .fixtures import FixtureError, default_fixtures_path, load_fixtures, rooms_
 from .guard import GuardSettings, RequestGuard
 from .handlers import RoomHandlers, room_error_to_problem
 from .responses import json_response, problem
-from .spec import Spec, load_spec
+from .spec import Spec, SpecError, load_spec
 from .store import Room, RoomError, RoomStore
 from .strict import StrictResponses
 from .validators import Validators
@@ -110,6 +110,14 @@ class MockServer:
         base = self.spec.base_path
         connexion_app = AsyncApp(__name__, middlewares=list(CONNEXION_MIDDLEWARES))
         handlers = RoomHandlers(self.store, base)
+        unserved = [
+            f"{operation.method.upper()} {operation.path}"
+            for operation in self.spec.operations.values()
+            if not handlers.serves(operation.operation_id)
+        ]
+        if unserved:
+            listed = ", ".join(unserved)
+            raise SpecError(f"{self.spec.path}: no operationId the mock serves for {listed}")
         connexion_app.add_api(
             self.spec.document,
             resolver=Resolver(function_resolver=handlers.resolve),

@@ -7,6 +7,7 @@ only calls the store and shapes its answer. Store errors become problems in
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +34,11 @@ class RoomHandlers:
 
     def resolve(self, operation_id: str) -> Callable[..., Any]:
         """Connexion's resolver: `createRoom` is served by `create_room`."""
-        return getattr(self, re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower())
+        return getattr(self, _snake_case(operation_id))
+
+    def serves(self, operation_id: str) -> bool:
+        """Whether an operation has a handler here (a spec of another API has some it lacks)."""
+        return inspect.iscoroutinefunction(getattr(self, _snake_case(operation_id), None))
 
     async def create_room(self, body: dict[str, Any]) -> Response:
         room = self.store.create(body["name"], body.get("config"))
@@ -56,6 +61,10 @@ class RoomHandlers:
 
     async def end_room(self, id: str) -> Response:
         return json_response(self.store.end(id).to_json())
+
+
+def _snake_case(operation_id: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 async def room_error_to_problem(request: ConnexionRequest, error: Exception) -> ConnexionResponse:

@@ -108,6 +108,8 @@ def read_document(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path}: cannot read: {error}") from None
     try:
         document = yaml.safe_load(text)
+    except RecursionError:
+        raise SpecError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -131,6 +133,7 @@ def check_document(document: dict[str, Any], path: Path) -> None:
     """Raise a SpecError with the first problem openapi-spec-validator finds."""
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from referencing.exceptions import Unresolvable
 
     if not str(document.get("openapi", "")).startswith("3.0"):
         version = document.get("openapi")
@@ -139,4 +142,7 @@ def check_document(document: dict[str, Any], path: Path) -> None:
         validate(document)
     except OpenAPIValidationError as error:
         where = "/".join(str(part) for part in error.path) or "(top level)"
-        raise SpecError(f"{path}: invalid OpenAPI at {where}: {error.message}") from None
+        message = error.message.splitlines()[0]  # the rest repeats the schema and the instance
+        raise SpecError(f"{path}: invalid OpenAPI at {where}: {message}") from None
+    except Unresolvable as error:
+        raise SpecError(f"{path}: invalid OpenAPI: cannot resolve $ref {error.ref!r}") from None
