@@ -147,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         lifespan="on",
-        timeout_graceful_shutdown=1,
+        # In-flight answers take milliseconds; a client still sending its body is cut off
+        # after half a second, so SIGINT and SIGTERM stop the mock within a second.
+        timeout_graceful_shutdown=0.5,
     )
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
     print(
