@@ -1,0 +1,323 @@
+"""Benchmark the mock against the Python ceiling (and Prism, when it is installed).
+
+Starts each server as a child process on 127.0.0.1, pinned to core 0, drives
+it from core 1 with wrk (or, without wrk, a keep-alive asyncio client whose own
+ceiling is measured and printed), and prints one table: requests/s and p50/p99
+for get, list (1,000 rooms), create and patch with the ratio mock/ceiling; the
+time from spawn to the first answer; RSS with 100,000 rooms; and list latency
+at offset 0 against offset 99,000.
+
+    .venv/bin/python benchmarks/bench_mock.py            # about two minutes
+    .venv/bin/python benchmarks/bench_mock.py --quick    # about one minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from loadgen import Request, Result, run_python, run_wrk, wrk_path
+from processes import Running, ServerSpec, request, running
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+SERVER_CORE, CLIENT_CORE = (0, 1) if (os.cpu_count() or 1) >= 2 else (None, None)
+ROOMS_IN_LIST = 1_000
+ROOMS_FOR_MEMORY = 100_000
+CREATE_BODY = b'{"name": "Bench room", "config": {"max_participants": 50}}'
+PATCH_BODY = b'{"name": "Renamed", "config": {"chat_enabled": false}}'
+TARGETS = {"get": 6_000, "create": 5_000}
+P99_TARGET_MS = 10.0
+STARTUP_TARGET_S = 0.5
+RSS_TARGET_MB = 100.0
+LOAD_CONNECTIONS = 16
+WARM_UP_S = 1.0
+
+Generator = Callable[[int, Request, float, int], Result]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    method: str
+    path: str  # below the server's base path; {id} is a room the server knows
+    body: bytes = b""
+
+    def request(self, base_path: str, room_id: str) -> Request:
+        return Request(self.method, base_path + self.path.format(id=room_id), self.body)
+
+
+SCENARIOS = (
+    Scenario("get", "get one room", "GET", "/rooms/{id}"),
+    Scenario("list", f"list ({ROOMS_IN_LIST:,} rooms, limit 20)", "GET", "/rooms"),
+    Scenario("create", "create", "POST", "/rooms", CREATE_BODY),
+    Scenario("patch", "patch", "PATCH", "/rooms/{id}", PATCH_BODY),
+)
+
+
+def mock_spec(*extra: str) -> ServerSpec:
+    command = (sys.executable, "-m", "mock_server", "--host", "127.0.0.1", "--port", "{port}")
+    options = ("--log-level", "warning", "--fixtures", "none", "--max-rooms", "10000000")
+    return ServerSpec("mock", (*command, *options, *extra), "/api/v1", "/api/v1/rooms")
+
+
+def ceiling_spec() -> ServerSpec:
+    command = (sys.executable, str(HERE / "ceiling_app.py"), "--port", "{port}")
+    return ServerSpec("ceiling", command, "/api/v1", "/api/v1/rooms")
+
+
+def prism_spec(prism: str) -> ServerSpec:
+    command = (prism, "mock", "-h", "127.0.0.1", "-p", "{port}", "-v", "error")
+    return ServerSpec("prism", (*command, str(ROOT / "openapi.yaml")), "", "/rooms")
+
+
+def null_spec() -> ServerSpec:
+    command = (sys.executable, str(HERE / "null_server.py"), "--port", "{port}")
+    return ServerSpec("client ceiling", command, "", "/")
+
+
+def bench_rooms(count: int) -> bytes:
+    """A `/_mock/reset` body of `count` valid rooms with known ids, one second apart."""
+    config = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
+    rooms = [
+        {
+            "id": f"room_bench{index:06d}",
+            "name": f"Room {index}",
+            "status": "active",
+            "participant_count": 0,
+            "config": config,
+            "created_at": f"2026-01-01T{index // 3600 % 24:02d}:{index // 60 % 60:02d}:"
+            f"{index % 60:02d}.000Z",
+        }
+        for index in range(count)
+    ]
+    return orjson.dumps({"rooms": rooms})
+
+
+def reset(server: Running, body: bytes) -> None:
+    status, answer = request(server.port, "POST", "/_mock/reset", body)
+    if status != 200:
+        raise RuntimeError(f"reset failed: {status} {answer[:200]!r}")
+
+
+def choose_generator(name: str) -> tuple[str, Generator]:
+    use_wrk = name == "wrk" or (name == "auto" and wrk_path() is not None)
+    if use_wrk:
+        if wrk_path() is None:
+            raise SystemExit("bench_mock: --generator wrk, but wrk is not on PATH")
+        return "wrk", lambda port, req, secs, conns: run_wrk(port, req, secs, conns, CLIENT_CORE)
+    if CLIENT_CORE is not None:
+        os.sched_setaffinity(0, {CLIENT_CORE})
+    return "python asyncio client", lambda port, req, secs, conns: run_python(
+        port, req, secs, conns
+    )
+
+
+def startup_s(spec: ServerSpec, runs: int) -> float:
+    """Median seconds from spawn to the first 200 on the ready path."""
+    times: list[float] = []
+    for _ in range(runs):
+        with running(spec, SERVER_CORE) as server:
+            times.append(server.started_s)
+    return statistics.median(times)
+
+
+def fmt_rps(result: Result | None) -> str:
+    if result is None:
+        return "-"
+    errors = f" ({result.errors} errors)" if result.errors else ""
+    return f"{result.rps:,.0f}{errors}"
+
+
+def fmt_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a and b else "-"
+
+
+def table(header: list[str], rows: list[list[str]]) -> Iterator[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for index, row in enumerate([header, *rows]):
+        yield (
+            "| "
+            + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            + " |"
+        )
+        if index == 0:
+            yield "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+
+
+def throughput(
+    generator: Generator, servers: dict[str, Running], duration: float, connections: int
+) -> dict[tuple[str, str], Result]:
+    """Every scenario on every server, server after server per scenario (same conditions)."""
+    rooms = bench_rooms(ROOMS_IN_LIST)
+    results: dict[tuple[str, str], Result] = {}
+    for scenario in SCENARIOS:
+        for name, server in servers.items():
+            if name == "mock":
+                reset(server, rooms)
+            req = scenario.request(server.spec.base_path, "room_bench000500")
+            generator(server.port, req, WARM_UP_S, connections)  # JITs and caches, not counted
+            results[scenario.name, name] = generator(server.port, req, duration, connections)
+            print(
+                f"  {scenario.label} on {name}: {results[scenario.name, name].rps:,.0f}/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return results
+
+
+def memory_and_paging(generator: Generator, duration: float) -> dict[str, float]:
+    """A fresh mock filled by POSTs to 100,000 rooms: RSS, and list p50 at both ends."""
+    found: dict[str, float] = {}
+    with running(mock_spec(), SERVER_CORE) as server:
+        found["rss_empty"] = server.rss_mb()
+        create = Request("POST", "/api/v1/rooms", CREATE_BODY)
+        filled = run_python(server.port, create, 600.0, LOAD_CONNECTIONS, ROOMS_FOR_MEMORY)
+        found["fill_s"] = filled.seconds
+        health = orjson.loads(request(server.port, "GET", "/_mock/health")[1])
+        found["rooms"] = health["rooms"]
+        found["rss_full"] = server.rss_mb()
+        for offset in (0, ROOMS_FOR_MEMORY - 1_000):
+            req = Request("GET", f"/api/v1/rooms?limit=20&offset={offset}")
+            found[f"list_{offset}"] = generator(server.port, req, duration, 1).p50_ms
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    cli.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
+    cli.add_argument("--connections", type=int, default=16, help="connections (default 16)")
+    cli.add_argument("--quick", action="store_true", help="2 s runs, 3 startups")
+    cli.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator (default: wrk if on PATH, else the asyncio client)",
+    )
+    cli.add_argument(
+        "--prism",
+        metavar="PATH",
+        default=shutil.which("prism"),
+        help="Prism's CLI, to compare with (default: prism on PATH, if any)",
+    )
+    cli.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    args = cli.parse_args(argv)
+    duration = 2.0 if args.quick else args.duration
+    startups = 3 if args.quick else 5
+    generator_name, generator = choose_generator(args.generator)
+    specs = {"mock": mock_spec(), "ceiling": ceiling_spec()}
+    if args.prism and not args.no_prism:
+        specs["prism"] = prism_spec(args.prism)
+    print(
+        f"bench_mock: {generator_name}, {args.connections} connections, {duration:g} s runs, "
+        f"servers on core {SERVER_CORE}, client on core {CLIENT_CORE}",
+        file=sys.stderr,
+    )
+
+    client_ceiling: Result | None = None
+    with ExitStack() as stack:
+        servers = {
+            name: stack.enter_context(running(spec, SERVER_CORE)) for name, spec in specs.items()
+        }
+        results = throughput(generator, servers, duration, args.connections)
+    if generator_name != "wrk":
+        with running(null_spec(), SERVER_CORE) as null:
+            client_ceiling = generator(null.port, Request("GET", "/"), duration, args.connections)
+    starts = {name: startup_s(spec, startups) for name, spec in specs.items()}
+    memory = memory_and_paging(generator, duration)
+
+    names = list(specs)
+    header = ["scenario"]
+    for name in names:
+        header += [f"{name} req/s", "p50 ms", "p99 ms"]
+    header += [f"mock/{name}" for name in names[1:]]
+    rows = []
+    for scenario in SCENARIOS:
+        row = [scenario.label]
+        for name in names:
+            result = results[scenario.name, name]
+            row += [fmt_rps(result), fmt_ms(result.p50_ms), fmt_ms(result.p99_ms)]
+        mock_rps = results[scenario.name, "mock"].rps
+        row += [ratio(mock_rps, results[scenario.name, name].rps) for name in names[1:]]
+        rows.append(row)
+    print(
+        f"\nThroughput: {generator_name}, {args.connections} connections, {duration:g} s "
+        f"per run, server pinned to one core, request validation on\n"
+    )
+    print("\n".join(table(header, rows)))
+    if client_ceiling is not None:
+        print(
+            f"\nThe asyncio client's own ceiling (against a server that answers at once): "
+            f"{client_ceiling.rps:,.0f} req/s; numbers near it are the client's limit."
+        )
+
+    mock = {scenario.name: results[scenario.name, "mock"] for scenario in SCENARIOS}
+    worst_p99 = max(result.p99_ms for result in mock.values())
+    list_0 = memory["list_0"]
+    list_far = memory[f"list_{ROOMS_FOR_MEMORY - 1_000}"]
+    checks = [
+        [
+            "get one room",
+            f">= {TARGETS['get']:,} req/s",
+            fmt_rps(mock["get"]),
+            mock["get"].rps >= TARGETS["get"],
+        ],
+        [
+            "create",
+            f">= {TARGETS['create']:,} req/s",
+            fmt_rps(mock["create"]),
+            mock["create"].rps >= TARGETS["create"],
+        ],
+        [
+            "p99, worst scenario",
+            f"< {P99_TARGET_MS:g} ms",
+            f"{worst_p99:.2f} ms",
+            worst_p99 < P99_TARGET_MS,
+        ],
+        [
+            f"startup to first answer (median of {startups})",
+            f"< {STARTUP_TARGET_S} s",
+            "; ".join(f"{name} {starts[name]:.2f} s" for name in names),
+            starts["mock"] < STARTUP_TARGET_S,
+        ],
+        [
+            f"RSS with {int(memory['rooms']):,} rooms (empty)",
+            f"< {RSS_TARGET_MB:g} MB",
+            f"{memory['rss_full']:.1f} MB ({memory['rss_empty']:.1f} MB)",
+            memory["rss_full"] < RSS_TARGET_MB,
+        ],
+        [
+            f"list p50, offset 0 vs {ROOMS_FOR_MEMORY - 1_000:,}",
+            "independent of offset",
+            f"{list_0:.2f} ms vs {list_far:.2f} ms",
+            list_far < max(1.5 * list_0, list_0 + 0.2),
+        ],
+    ]
+    rows = [[*check[:3], "yes" if check[3] else "NO"] for check in checks]
+    print(
+        f"\nTargets (this machine); {ROOMS_FOR_MEMORY:,} rooms created by POST in "
+        f"{memory['fill_s']:.1f} s\n"
+    )
+    print("\n".join(table(["measure", "target", "mock", "met"], rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
