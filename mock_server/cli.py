@@ -152,13 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         timeout_graceful_shutdown=0.5,
     )
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
-    print(
-        f"rooms-mock: serving the Rooms API at {base} with {len(server.store)} room(s); "
-        f"Swagger UI at {base}/ui/",
-        file=sys.stderr,
-        flush=True,
-    )
     try:
+        # Inside the try: a Ctrl-C before uvicorn takes over the signals ends quietly too.
+        print(
+            f"rooms-mock: serving the Rooms API at {base} with {len(server.store)} room(s); "
+            f"Swagger UI at {base}/ui/",
+            file=sys.stderr,
+            flush=True,
+        )
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
