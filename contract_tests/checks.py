@@ -1,0 +1,330 @@
+"""The behaviour checks: one small function per rule a schema cannot express.
+
+Each takes the exchanges of a scenario and raises `ContractViolation` naming the rule, with
+the curl lines that reproduce the scenario and the response that broke the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import pairwise
+from typing import Any, NoReturn
+from urllib.parse import urljoin
+
+import orjson
+
+from .client import ApiClient, Exchange
+from .rules import ContractViolation, rule
+
+DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
+DEFAULT_LIMIT = 20
+DEFAULT_OFFSET = 0
+# Fields a client may change; the rest of a room is the server's.
+SERVER_FIELDS = ("id", "status", "created_at", "ended_at")
+
+
+def report(rule_id: str, problem: str, steps: Sequence[Exchange], culprit: Exchange) -> str:
+    """The text of a failure: the rule, what went wrong, how to reproduce it, what came back."""
+    lines = [str(rule(rule_id)), f"  broken: {problem}", "  reproduce (in order):"]
+    for exchange in steps:
+        marker = "  <- here" if exchange is culprit else ""
+        lines.append(f"    {exchange.curl()}    # -> {exchange.status}{marker}")
+    lines.append("  response:")
+    lines += [f"    {line}" for line in culprit.response_text().splitlines()]
+    return "\n".join(lines)
+
+
+def fail(api: ApiClient, rule_id: str, problem: str, culprit: Exchange | None = None) -> NoReturn:
+    culprit = culprit or api.history[-1]
+    steps = api.history[: api.history.index(culprit) + 1] if culprit in api.history else [culprit]
+    raise ContractViolation(rule(rule_id), report(rule_id, problem, steps, culprit))
+
+
+def expect(
+    api: ApiClient, ok: bool, rule_id: str, problem: str, culprit: Exchange | None = None
+) -> None:
+    if not ok:
+        fail(api, rule_id, problem, culprit)
+
+
+# --- responses in general ------------------------------------------------------------------
+
+
+def status(api: ApiClient, exchange: Exchange, expected: int, rule_id: str, what: str) -> None:
+    expect(
+        api,
+        exchange.status == expected,
+        rule_id,
+        f"{what}: expected {expected}, got {exchange.status}",
+        exchange,
+    )
+    if 400 <= expected < 500:
+        problem_details(api, exchange)
+
+
+def problem_details(api: ApiClient, exchange: Exchange) -> None:
+    """A 4xx body is problem+json with `status` (the HTTP code), `title` and `detail`."""
+    body = exchange.json()
+    expect(
+        api,
+        exchange.media_type == "application/problem+json",
+        "problem-details",
+        f"a {exchange.status} with Content-Type {exchange.media_type or '(none)'!r}",
+        exchange,
+    )
+    expect(
+        api,
+        isinstance(body, dict)
+        and body.get("status") == exchange.status
+        and isinstance(body.get("title"), str)
+        and isinstance(body.get("detail"), str),
+        "problem-details",
+        f"a {exchange.status} whose body lacks `status` {exchange.status}, `title` or `detail`",
+        exchange,
+    )
+
+
+def room(api: ApiClient, exchange: Exchange, expected: int, rule_id: str, what: str) -> dict:
+    """The room in a successful answer, after checking its status."""
+    status(api, exchange, expected, rule_id, what)
+    body = exchange.json()
+    expect(api, isinstance(body, dict), rule_id, f"{what}: the body is not a room", exchange)
+    return body
+
+
+def timestamp(api: ApiClient, value: Any, exchange: Exchange, field: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        fail(api, "created-at-fixed", f"`{field}` {value!r} is not an RFC 3339 time", exchange)
+    if parsed.utcoffset() is None:
+        fail(api, "created-at-fixed", f"`{field}` {value!r} has no time zone", exchange)
+    return parsed
+
+
+def same_room(
+    api: ApiClient, got: dict, want: dict, exchange: Exchange, rule_id: str, what: str
+) -> None:
+    """Two views of one room agree; `participant_count` only where both carry it."""
+    keys = (set(got) | set(want)) - {"participant_count"}
+    differ = sorted(key for key in keys if got.get(key) != want.get(key))
+    counts = got.get("participant_count"), want.get("participant_count")
+    if "participant_count" in got and "participant_count" in want and counts[0] != counts[1]:
+        differ.append("participant_count")
+    expect(
+        api,
+        not differ,
+        rule_id,
+        f"{what}: differs in {', '.join(differ)}: got "
+        f"{ {key: got.get(key) for key in differ} }, expected { {k: want.get(k) for k in differ} }",
+        exchange,
+    )
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def created_room(api: ApiClient, sent: dict, exchange: Exchange) -> dict:
+    """Create answers 201 with what was sent, the defaults filled in, as a new active room."""
+    created = room(api, exchange, 201, "create-echoes", "create")
+    expect(
+        api,
+        created.get("name") == sent["name"],
+        "create-echoes",
+        f"sent name {sent['name']!r}, got {created.get('name')!r}",
+        exchange,
+    )
+    want_config = {**DEFAULT_CONFIG, **sent.get("config", {})}
+    config = created.get("config")
+    sent_fields = set(sent.get("config", {}))
+    for key, value in want_config.items():
+        got = config.get(key, "(missing)") if isinstance(config, dict) else "(no config)"
+        rule_id = "create-echoes" if key in sent_fields else "create-defaults"
+        expect(
+            api,
+            got == value,
+            rule_id,
+            f"config.{key}: {'sent' if key in sent_fields else 'default'} {value!r}, got {got!r}",
+            exchange,
+        )
+    expect(
+        api,
+        created.get("status") == "active" and "ended_at" not in created,
+        "create-new-room",
+        f"a new room has status {created.get('status')!r}"
+        + (f" and ended_at {created['ended_at']!r}" if "ended_at" in created else ""),
+        exchange,
+    )
+    expect(
+        api,
+        created.get("participant_count", 0) == 0,
+        "create-new-room",
+        f"a new room has participant_count {created.get('participant_count')!r}",
+        exchange,
+    )
+    timestamp(api, created.get("created_at"), exchange, "created_at")
+    return created
+
+
+def location(api: ApiClient, created: dict, exchange: Exchange) -> None:
+    """`Location` names the new room, and reading it gives that room."""
+    header = exchange.headers.get("location")
+    want = api.target.url(f"/rooms/{created.get('id')}")
+    got = urljoin(exchange.url, header) if header else None
+    expect(
+        api,
+        got == want,
+        "create-location",
+        f"Location is {header!r}; expected a reference to {want}",
+        exchange,
+    )
+
+
+def get_equals(api: ApiClient, want: dict, rule_id: str, what: str) -> dict:
+    """Get of the room answers 200 with `want`, field for field, and a participant_count."""
+    exchange = api.get(want["id"])
+    got = room(api, exchange, 200, rule_id, f"Get after {what}")
+    same_room(api, got, want, exchange, rule_id, f"Get after {what}")
+    return got
+
+
+def fresh_id(api: ApiClient, room_id: Any, seen: set[str], exchange: Exchange) -> None:
+    expect(
+        api,
+        isinstance(room_id, str) and room_id not in seen,
+        "id-unique",
+        f"the new room got id {room_id!r}, an id this run was given before",
+        exchange,
+    )
+
+
+# --- update --------------------------------------------------------------------------------
+
+
+def merged(current: dict, changes: dict) -> dict:
+    """The room a correct update of `current` with `changes` gives."""
+    config = {**current["config"], **changes.get("config", {})}
+    return {**current, **{k: v for k, v in changes.items() if k != "config"}, "config": config}
+
+
+def updated_room(api: ApiClient, before: dict, changes: dict, exchange: Exchange) -> dict:
+    """The update answers 200 with `changes` merged into the room, field by field."""
+    rule_id = "patch-empty" if not changes else "patch-merges-config"
+    after = room(api, exchange, 200, rule_id, f"update with {changes!r}")
+    expect(
+        api,
+        after.get("created_at") == before.get("created_at"),
+        "created-at-fixed",
+        f"created_at was {before.get('created_at')!r}, the update made it "
+        f"{after.get('created_at')!r}",
+        exchange,
+    )
+    same_room(api, after, merged(before, changes), exchange, rule_id, "the updated room")
+    return after
+
+
+# --- end -----------------------------------------------------------------------------------
+
+
+def ended_room(api: ApiClient, before: dict, exchange: Exchange) -> dict:
+    """End answers 200 with status ended and `ended_at` >= `created_at`, all else kept."""
+    after = room(api, exchange, 200, "end-marks-ended", "end")
+    expect(
+        api,
+        after.get("status") == "ended" and "ended_at" in after,
+        "end-marks-ended",
+        f"after end, status {after.get('status')!r} and ended_at {after.get('ended_at')!r}",
+        exchange,
+    )
+    ended_at = timestamp(api, after["ended_at"], exchange, "ended_at")
+    created_at = timestamp(api, after.get("created_at"), exchange, "created_at")
+    expect(
+        api,
+        ended_at >= created_at,
+        "ended-at-order",
+        f"ended_at {after['ended_at']} is before created_at {after['created_at']}",
+        exchange,
+    )
+    kept = {key: value for key, value in after.items() if key not in ("status", "ended_at")}
+    same_room(
+        api,
+        kept,
+        {key: value for key, value in before.items() if key not in ("status", "ended_at")},
+        exchange,
+        "end-marks-ended",
+        "the ended room",
+    )
+    return after
+
+
+# --- list ----------------------------------------------------------------------------------
+
+
+def page(api: ApiClient, rule_id: str = "list-echoes-paging", **params: int) -> dict:
+    """One page of List, after checking that it echoes the paging it used."""
+    exchange = api.list(**params)
+    body = room(api, exchange, 200, rule_id, f"List with {params or 'no parameters'}")
+    used = {"limit": params.get("limit", DEFAULT_LIMIT), "offset": params.get("offset", 0)}
+    echoed = {"limit": body.get("limit"), "offset": body.get("offset")}
+    expect(
+        api,
+        echoed == used,
+        "list-echoes-paging",
+        f"List with {params or 'no parameters'} echoed {echoed}, expected {used}",
+        exchange,
+    )
+    expect(
+        api,
+        isinstance(body.get("rooms"), list) and isinstance(body.get("total"), int),
+        "list-echoes-paging",
+        "the page has no `rooms` list or no integer `total`",
+        exchange,
+    )
+    expect(
+        api,
+        len(body["rooms"]) <= used["limit"],
+        "list-pages",
+        f"{len(body['rooms'])} rooms on a page of limit {used['limit']}",
+        exchange,
+    )
+    return body
+
+
+def total(api: ApiClient) -> int:
+    return page(api, limit=1)["total"]
+
+
+def total_changed_by(api: ApiClient, before: int, delta: int, why: str, rule_id: str) -> int:
+    """`total` moved by exactly `delta` (the suite's own rooms; see the README on busy servers)."""
+    after = total(api)
+    expect(
+        api,
+        after == before + delta,
+        rule_id,
+        f"total was {before}; after {why} it is {after}, expected {before + delta}",
+    )
+    return after
+
+
+def ordered(api: ApiClient, rooms: list[dict], exchange: Exchange) -> None:
+    def key(item: dict) -> tuple[datetime, str]:
+        return timestamp(api, item.get("created_at"), exchange, "created_at"), str(item.get("id"))
+
+    for earlier, later in pairwise(rooms):
+        expect(
+            api,
+            key(earlier) <= key(later),
+            "list-order",
+            f"{earlier.get('id')} ({earlier.get('created_at')}) is listed before "
+            f"{later.get('id')} ({later.get('created_at')})",
+            exchange,
+        )
+
+
+def json_bytes(value: Any) -> bytes:
+    return orjson.dumps(value)
+
+
+def ids(rooms: Iterable[dict]) -> list[Any]:
+    return [item.get("id") for item in rooms]
