@@ -31,7 +31,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .fixtures import FixtureError, default_fixtures_path, load_fixtures, rooms_from_document
 from .guard import GuardSettings, RequestGuard
-from .handlers import RoomHandlers, room_error_to_problem
+from .handlers import RoomHandlers, room_error_response, room_error_to_problem
+from .operations import Operations
 from .responses import json_response, problem
 from .spec import Spec, SpecError, load_spec
 from .store import Room, RoomError, RoomStore
@@ -65,6 +66,9 @@ class MockSettings:
     strict: bool = False
     max_rooms: int = 10_000
     max_body_bytes: int = 64 * 1024
+    # The guard calls each handler itself (operations.py); False sends requests through
+    # Connexion's own routing and parameter handling instead (same answers, slower).
+    fast_path: bool = True
 
 
 class MockServer:
@@ -130,7 +134,14 @@ class MockServer:
             latency_ms=self.settings.latency_ms,
             passthrough=passthrough,
         )
-        app: ASGIApp = RequestGuard(connexion_app, self.spec, self.validators, guard_settings)
+        serve = (
+            Operations(self.spec, handlers.resolve, {RoomError: room_error_response})
+            if self.settings.fast_path
+            else None
+        )
+        app: ASGIApp = RequestGuard(
+            connexion_app, self.spec, self.validators, guard_settings, serve=serve
+        )
         if self.settings.strict:
             app = StrictResponses(app, self.spec, self.validators)
         return app

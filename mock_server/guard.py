@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,10 @@ from .spec import Operation, Spec
 from .validators import SchemaValidator, Validators, Violation
 
 INTEGER = re.compile(r"[+-]?[0-9]+")
+NO_DEFAULT: Any = object()
+
+# Serves a checked request: its operation, the arguments Connexion would pass, the path.
+Serve = Callable[[Operation, Mapping[str, Any], str], Awaitable[Response]]
 
 
 MADE_UP = "rooms_mock.made_up"
@@ -58,6 +62,7 @@ class QueryParameter:
     name: str
     kind: str | None
     validator: SchemaValidator
+    default: Any = NO_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,22 @@ def _reject_constant(name: str) -> Any:
 
 
 class RequestGuard:
-    """ASGI middleware in front of the Connexion app."""
+    """ASGI middleware in front of the Connexion app.
+
+    With `serve` (operations.py), a request that passes every check is answered by
+    its handler straight away; without it, it goes on to Connexion.
+    """
 
     def __init__(
-        self, app: ASGIApp, spec: Spec, validators: Validators, settings: GuardSettings
+        self,
+        app: ASGIApp,
+        spec: Spec,
+        validators: Validators,
+        settings: GuardSettings,
+        serve: Serve | None = None,
     ) -> None:
         self.app = app
+        self.serve = serve
         self.spec = spec
         self.validators = validators
         self.settings = settings
@@ -146,15 +161,17 @@ class RequestGuard:
             await asyncio.sleep(delay / 1000)
         if preference.forces_response:
             return self._forced(scope, match, preference), receive
-        violations = self._query_violations(match, scope)
+        arguments, violations = self._read_query(match, scope)
         if match.operation.request_body is None:
             if violations:
                 return self._invalid(path, violations), receive
+            if self.serve is not None:
+                return await self.serve(match.operation, arguments, path), receive
             # The body is ignored; without this, Connexion parses a form body and a
             # malformed multipart one (no boundary) becomes an undocumented 400.
             _drop_header(scope, b"content-type")
             return None, receive
-        return await self._check_body(scope, receive, headers, match, violations)
+        return await self._check_body(scope, receive, headers, match, arguments, violations)
 
     def _forced(self, scope: Scope, match: Match, preference: Preference) -> Response:
         assert match.operation is not None
@@ -183,12 +200,18 @@ class RequestGuard:
         violation = Violation("header", "/Prefer", str(error))
         return problem(400, str(error), instance=scope["path"], errors=[violation])
 
-    def _query_violations(self, match: Match, scope: Scope) -> list[Violation]:
+    def _read_query(self, match: Match, scope: Scope) -> tuple[dict[str, Any], list[Violation]]:
+        """The handler's arguments (path and query, defaults filled in) and what is wrong."""
         assert match.operation is not None
-        query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
+        arguments: dict[str, Any] = dict(match.params)
+        parameters = self.query_parameters[match.operation.operation_id]
+        query_string = scope.get("query_string", b"")
+        query = QueryParams(query_string.decode("latin-1")) if query_string else {}
         found: list[Violation] = []
-        for parameter in self.query_parameters[match.operation.operation_id]:
+        for parameter in parameters:
             if parameter.name not in query:
+                if parameter.default is not NO_DEFAULT:
+                    arguments[parameter.name] = parameter.default
                 continue
             raw = query[parameter.name]
             pointer = f"/{parameter.name}"
@@ -200,7 +223,8 @@ class RequestGuard:
                 Violation("query", pointer, violation.message)
                 for violation in parameter.validator.violations(value, "query")
             )
-        return found
+            arguments[parameter.name] = value
+        return arguments, found
 
     async def _check_body(
         self,
@@ -208,6 +232,7 @@ class RequestGuard:
         receive: Receive,
         headers: Headers,
         match: Match,
+        arguments: dict[str, Any],
         violations: list[Violation],
     ) -> tuple[Response | None, Receive]:
         assert match.operation is not None
@@ -238,6 +263,8 @@ class RequestGuard:
             violations = violations + validator.violations(value, "body")
         if violations:
             return self._invalid(path, violations), replay
+        if self.serve is not None:
+            return await self.serve(match.operation, {**arguments, "body": value}, path), replay
         _set_header(scope, b"content-type", b"application/json")
         return None, replay
 
@@ -267,7 +294,9 @@ def query_parameters_of(
         schema = resolved.get("schema", {})
         resolved_schema = spec.resolve(schema)
         validator = validators.compile(resolved_schema)
-        found.append(QueryParameter(resolved["name"], resolved_schema.get("type"), validator))
+        kind = resolved_schema.get("type")
+        default = resolved_schema.get("default", NO_DEFAULT)
+        found.append(QueryParameter(resolved["name"], kind, validator, default))
     return found
 
 

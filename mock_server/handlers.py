@@ -16,7 +16,7 @@ import orjson
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.responses import Response
 
-from .responses import PROBLEM_JSON, json_response, no_content, problem_body
+from .responses import PROBLEM_JSON, json_response, no_content, problem, problem_body
 from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound, RoomStore
 
 STATUS_OF_ERROR: dict[type[RoomError], int] = {
@@ -65,6 +65,12 @@ class RoomHandlers:
 
 def _snake_case(operation_id: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def room_error_response(error: Exception, path: str) -> Response:
+    """A store error as its problem (the error handler of operations.py)."""
+    assert isinstance(error, RoomError)
+    return problem(STATUS_OF_ERROR[type(error)], str(error), instance=path)
 
 
 async def room_error_to_problem(request: ConnexionRequest, error: Exception) -> ConnexionResponse:

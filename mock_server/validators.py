@@ -19,6 +19,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from .fast_check import FastCheck, FastChecks
 from .spec import Spec
 
 SPEC_URI = "urn:rooms-api:openapi"
@@ -75,14 +76,23 @@ def _violations_of(error: ValidationError, where: str) -> list[Violation]:
 
 
 class SchemaValidator:
-    """A compiled validator for one schema of the spec."""
+    """A compiled validator for one schema of the spec.
 
-    def __init__(self, schema: dict[str, Any], registry: Registry) -> None:
+    `fast`, when given, is asked first (see fast_check.py): a valid instance, the
+    common case, then costs microseconds instead of tens of them.
+    """
+
+    def __init__(
+        self, schema: dict[str, Any], registry: Registry, fast: FastCheck | None = None
+    ) -> None:
         self.schema = schema
         self._validator = OAS30Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self._fast = fast
 
     def violations(self, instance: Any, where: str = "body") -> list[Violation]:
         """Every violation in `instance`, sorted by pointer, never only the first."""
+        if self._fast is not None and self._fast(instance):
+            return []
         found: list[Violation] = []
         nulls: list[Violation] = []
         for error in self._validator.iter_errors(instance):
@@ -94,6 +104,8 @@ class SchemaValidator:
         return sorted(set(found), key=lambda violation: (violation.pointer, violation.message))
 
     def is_valid(self, instance: Any) -> bool:
+        if self._fast is not None and self._fast(instance):
+            return True
         return self._validator.is_valid(instance)
 
 
@@ -104,14 +116,18 @@ class Validators:
         self.spec = spec
         resource = Resource.from_contents(spec.document, default_specification=DRAFT4)
         self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        self.fast_checks = FastChecks(SPEC_URI, spec.document, {"date-time": _is_utc_datetime})
         self.for_pointer = cache(self._for_pointer)
 
     def _for_pointer(self, pointer: str) -> SchemaValidator:
-        return SchemaValidator({"$ref": f"{SPEC_URI}#{pointer}"}, self.registry)
+        return self._validator_of({"$ref": f"{SPEC_URI}#{pointer}"})
 
     def compile(self, schema: dict[str, Any]) -> SchemaValidator:
         """A validator for a schema given inline; its local `$ref`s point into the spec."""
-        return SchemaValidator(_anchored(schema), self.registry)
+        return self._validator_of(_anchored(schema))
+
+    def _validator_of(self, schema: dict[str, Any]) -> SchemaValidator:
+        return SchemaValidator(schema, self.registry, self.fast_checks.compile(schema))
 
     def schema(self, name: str) -> SchemaValidator:
         """The validator of `components/schemas/<name>`."""
