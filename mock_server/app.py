@@ -14,24 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .connexion_app import LazyConnexion, build_connexion_app
 from .fixtures import FixtureError, default_fixtures_path, load_fixtures, rooms_from_document
 from .guard import GuardSettings, RequestGuard
-from .handlers import RoomHandlers, room_error_response, room_error_to_problem
+from .handlers import RoomHandlers, room_error_response
 from .operations import Operations
 from .responses import json_response, problem
 from .spec import Spec, SpecError, load_spec
@@ -41,17 +33,6 @@ from .validators import Validators
 
 CONTROLS_PREFIX = "/_mock"
 EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied"]
-
-# Connexion's default stack, less what the mock does itself or does not use:
-# security (the spec has none) and request/response validation (guard.py, strict.py).
-CONNEXION_MIDDLEWARES = [
-    ServerErrorMiddleware,
-    ExceptionMiddleware,
-    SwaggerUIMiddleware,
-    RoutingMiddleware,
-    LifespanMiddleware,
-    ContextMiddleware,
-]
 
 
 @dataclass(frozen=True)
@@ -112,7 +93,6 @@ class MockServer:
 
     def _build_api(self) -> ASGIApp:
         base = self.spec.base_path
-        connexion_app = AsyncApp(__name__, middlewares=list(CONNEXION_MIDDLEWARES))
         handlers = RoomHandlers(self.store, base)
         unserved = [
             f"{operation.method.upper()} {operation.path}"
@@ -122,12 +102,10 @@ class MockServer:
         if unserved:
             listed = ", ".join(unserved)
             raise SpecError(f"{self.spec.path}: no operationId the mock serves for {listed}")
-        connexion_app.add_api(
-            self.spec.document,
-            resolver=Resolver(function_resolver=handlers.resolve),
-            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        connexion_app = LazyConnexion(
+            lambda: build_connexion_app(self.spec, handlers.resolve),
+            eager=not self.settings.fast_path,  # then Connexion serves every operation
         )
-        connexion_app.add_error_handler(RoomError, room_error_to_problem)
         passthrough = tuple(f"{base}{path}" for path in ("/ui", "/openapi.json", "/openapi.yaml"))
         guard_settings = GuardSettings(
             max_body_bytes=self.settings.max_body_bytes,

@@ -2,7 +2,8 @@
 
 The request is already checked (see guard.py) when a handler runs, so each one
 only calls the store and shapes its answer. Store errors become problems in
-`room_error_to_problem`, registered as Connexion's error handler.
+`room_error_response` (operations.py) or `room_error_to_problem` (Connexion's
+error handler, when Connexion serves the operations).
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.responses import Response
 
 from .responses import PROBLEM_JSON, json_response, no_content, problem, problem_body
 from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound, RoomStore
+
+if TYPE_CHECKING:  # Connexion is imported only when it is built (connexion_app.py)
+    from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 STATUS_OF_ERROR: dict[type[RoomError], int] = {
     RoomNotFound: 404,
@@ -75,6 +78,8 @@ def room_error_response(error: Exception, path: str) -> Response:
 
 async def room_error_to_problem(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
     """Connexion's error handler for store errors (it wants a ConnexionResponse)."""
+    from connexion.lifecycle import ConnexionResponse
+
     assert isinstance(error, RoomError)
     status = STATUS_OF_ERROR[type(error)]
     body = problem_body(status, str(error), instance=request.url.path)

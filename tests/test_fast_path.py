@@ -150,3 +150,14 @@ def test_a_schema_that_reaches_a_discriminator_gets_no_fast_check(spec: Spec) ->
     assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/RoomDetail"}) is None
     assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/RoomCreate"}) is not None
     assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/Nowhere"}) is None
+
+
+def test_connexion_is_built_by_the_first_request_for_swagger_ui_not_at_start() -> None:
+    with mock_client() as client:  # the lifespan has run
+        lazy = client.app.api.app.app  # type: ignore[attr-defined]  # strict -> guard -> lazy
+        assert lazy._app is None
+        assert client.post(f"{API}/rooms", json={"name": "A"}).status_code == 201
+        assert lazy._app is None
+        assert client.get(f"{API}/openapi.json").json()["info"]["title"] == "Rooms API"
+        assert lazy._app is not None
+        assert client.get(f"{API}/ui/").status_code == 200
