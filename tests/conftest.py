@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -71,3 +72,13 @@ def room_json(**overrides: object) -> dict:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return default_fixtures_path()
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """A problem+json answer with the contract's required members."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    return body

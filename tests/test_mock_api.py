@@ -7,20 +7,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from .conftest import API, create
+from .conftest import API, assert_problem, create
 
 ROOMS = f"{API}/rooms"
 CONFIG = {"max_participants": 150, "recording_enabled": True, "chat_enabled": False}
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    """A problem+json answer with the contract's required members."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    return body
 
 
 # -- create -------------------------------------------------------------------

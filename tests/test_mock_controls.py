@@ -9,8 +9,7 @@ from starlette.testclient import TestClient
 
 from mock_server import MockServer, MockSettings
 
-from .conftest import API, create, mock_client, room_json
-from .test_mock_api import assert_problem
+from .conftest import API, assert_problem, create, mock_client, room_json
 
 ROOMS = f"{API}/rooms"
 

@@ -21,8 +21,8 @@ import pytest
 from mock_server.cli import parser
 from mock_server.spec import load_spec
 
+from .conftest import assert_problem
 from .servers import MockProcess, mock_process
-from .test_mock_api import assert_problem
 
 IO_TIMEOUT_S = 10.0
 LIMIT = 64 * 1024  # the default --max-body-bytes
