@@ -240,7 +240,10 @@ class RoomStore:
 
     def _insert(self, room: Room) -> None:
         self._rooms[room.id] = room
-        bisect.insort(self._order, room, key=_order_key)
+        if not self._order or self._order[-1].order_key <= room.order_key:
+            self._order.append(room)  # a new room is almost always the latest
+        else:
+            bisect.insort(self._order, room, key=_order_key)
 
     def _shared(self, config: Mapping[str, Any]) -> Mapping[str, Any]:
         """One read-only mapping per distinct config (a few, however many rooms)."""
