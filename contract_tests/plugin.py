@@ -165,48 +165,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item._id = item.parent.id.child(function).with_params(params[:-1])  # type: ignore[attr-defined]
 
 
-def is_transport_error(error: BaseException) -> bool:
-    """The server did not answer (refused, reset, timed out): not a broken rule."""
-    import httpx
-    import requests
+def describe_failure(call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Show a broken rule as the rule, the curl lines and the response, without a traceback."""
+    if call.excinfo is None or report.passed:
+        return
+    from .reporting import describe  # imports Schemathesis: only when a test failed
 
-    return isinstance(error, httpx.TransportError | requests.ConnectionError | requests.Timeout)
-
-
-def one_line(error: BaseException) -> str:
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
-
-
-def broken_rule(error: BaseException) -> BaseException | None:
-    """The ContractViolation in `error`, also inside the group Hypothesis raises for a
-    failure it could not repeat (the server's answer depended on timing or on state)."""
-    from .rules import ContractViolation
-
-    if isinstance(error, ContractViolation):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = broken_rule(inner)
-            if found is not None:
-                return found
-    return None
+    text = describe(call.excinfo.value)
+    if text is not None:
+        report.longrepr = text
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Show a broken rule as the rule, the curl lines and the response, without a traceback."""
     report = yield
-    error = broken_rule(call.excinfo.value) if call.excinfo is not None else None
-    if call.excinfo is not None and is_transport_error(call.excinfo.value):
-        report.longrepr = f"the target did not answer: {one_line(call.excinfo.value)}"
-    elif error is not None:
-        notes = [note for note in getattr(error, "__notes__", []) if note.strip()]
-        if error is not call.excinfo.value:  # type: ignore[union-attr]
-            notes.append("(seen once: the same example passed when Hypothesis repeated it)")
-        report.longrepr = "\n".join([str(error), *notes])
+    describe_failure(call, report)  # before JUnit and xdist read the report
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(
+    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    describe_failure(call, report)  # again, after Schemathesis' plugin rewrote it
 
 
 @pytest.fixture(scope="session")

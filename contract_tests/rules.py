@@ -135,7 +135,7 @@ RULES = _rules(
         "GET /rooms/{id} get: 404 unknown id.",
     ),
     Rule(
-        "unknown-path-404",
+        "paths-and-methods",
         "A path that does not exist is a 404; a known path with a method it does not support "
         "is a 405 whose `Allow` header lists every method the path supports. Both are "
         "problem+json.",
@@ -165,10 +165,63 @@ RULES = _rules(
         "(the HTTP code), `title` and `detail`.",
     ),
     Rule(
-        "no-content",
-        "Successful bodies are `application/json`; a 204 has no body and no `Content-Type`.",
+        "media-types",
+        "Errors: every 4xx body is `application/problem+json` (RFC 9457). Successful bodies are "
+        "`application/json`; a 204 has no body and no `Content-Type`.",
+    ),
+    Rule(
+        "no-5xx",
+        "No request, however malformed, gets a 5xx.",
+    ),
+    Rule(
+        "documented-status",
+        "Operations: each answers with its success status or an error of its row of the table "
+        "(`openapi.yaml` must encode every rule here that OpenAPI can express).",
+    ),
+    Rule(
+        "documented-headers",
+        "POST /rooms create: 201, the Room, `Location: /api/v1/rooms/{id}`; a 405's `Allow` "
+        "header lists every method the path supports.",
+    ),
+    Rule(
+        "response-schema",
+        "The Room resource: each field with the type and rule of its table, present when the "
+        "table says. Response objects are closed too: a server that returns a field the spec "
+        "does not document breaks the contract.",
+    ),
+    Rule(
+        "invalid-rejected",
+        "400 invalid body (missing or empty `name`, wrong types, out-of-range values, unknown "
+        "fields, malformed JSON, a body that is not an object); 400 `limit` or `offset` not an "
+        "integer or out of range.",
+    ),
+    Rule(
+        "valid-accepted",
+        "Create: `name` is required; `config` and each of its fields are optional. Update: "
+        "every field is optional; `{}` is valid. List: `limit` is 1 to 100; `offset` is >= 0.",
     ),
 )
+
+# Schemathesis' failure codes (stable across its releases) and the rule each one breaks.
+SCHEMATHESIS_FAILURES = {
+    "ST101": "no-5xx",
+    "ST102": "no-5xx",
+    "ST103": "documented-status",
+    "ST104": "media-types",
+    "ST105": "media-types",
+    "ST106": "media-types",
+    "ST107": "documented-headers",
+    "ST108": "response-schema",
+    "ST109": "response-schema",
+    "ST110": "response-schema",
+    "ST111": "response-schema",
+    "ST201": "invalid-rejected",
+    "ST202": "valid-accepted",
+    "ST204": "paths-and-methods",
+    "ST205": "paths-and-methods",
+    "ST301": "delete-permanent",
+    "ST302": "get-equals-create",
+}
 
 
 def rule(rule_id: str) -> Rule:

@@ -10,7 +10,6 @@ import argparse
 import importlib.util
 import os
 import sys
-import tempfile
 from contextlib import chdir
 from pathlib import Path
 from typing import NoReturn
@@ -138,6 +137,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         os.devnull,  # the suite's own settings, whatever project it is run from
         "-p",
         "no:cacheprovider",
+        "--assert=plain",  # the checks raise their own errors; rewriting costs seconds
         "-q",
         "-rfE",
         "-W",
@@ -166,6 +166,10 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     return command
 
 
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / PROG
+
+
 def error(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
@@ -181,18 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         probe(target)
     except TargetError as problem:
         return error(str(problem))
-    # Hypothesis keeps a cache under its home directory; keep it out of the user's project.
-    with tempfile.TemporaryDirectory(prefix="rooms-contract-") as home:
-        own_home = HYPOTHESIS_HOME not in os.environ
-        if own_home:
-            os.environ[HYPOTHESIS_HOME] = home
-        try:
-            command = pytest_args(args)
-            with chdir(SUITE_DIR):  # failures then read `test_behaviour.py::test_...`
-                code = int(pytest.main(command))
-        finally:
-            if own_home:
-                del os.environ[HYPOTHESIS_HOME]
+    # Hypothesis keeps a cache under its home directory: keep it out of the user's project.
+    os.environ.setdefault(HYPOTHESIS_HOME, str(cache_dir() / "hypothesis"))
+    command = pytest_args(args)
+    with chdir(SUITE_DIR):  # failures then read `test_behaviour.py::test_...`
+        code = int(pytest.main(command))
     if code in (0, 1):
         return code
     return error(f"the suite did not run to its end ({PYTEST_EXITS.get(code, code)})")

@@ -3,6 +3,7 @@ budget, and a hook that notes every room Schemathesis creates so the suite can d
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from .client import LEDGER
-from .target import Target
+from .target import Target, current
 
 
 def schemathesis_config(target: Target) -> SchemathesisConfig:
@@ -31,6 +32,12 @@ def schemathesis_config(target: Target) -> SchemathesisConfig:
     if target.seed is not None:
         settings["seed"] = target.seed
     return SchemathesisConfig.from_dict(settings)
+
+
+@cache
+def suite_schema() -> OpenApiSchema:
+    """The session target's schema, loaded once for all the suite's modules."""
+    return load_schema(current())
 
 
 def load_schema(target: Target) -> OpenApiSchema:

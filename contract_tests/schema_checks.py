@@ -57,7 +57,7 @@ def no_content(ctx: CheckContext, response: Response, case: Case) -> bool | None
     content_type = _header(response, "content-type")
     if response.content or content_type:
         raise _violation(
-            "no-content",
+            "media-types",
             f"a 204 with Content-Type {content_type!r} and {len(response.content)} body bytes",
         )
     return True

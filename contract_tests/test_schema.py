@@ -6,10 +6,9 @@ from __future__ import annotations
 from schemathesis import Case
 
 from contract_tests import schema_checks  # noqa: F401  (registers the contract's checks)
-from contract_tests.schema import load_schema
-from contract_tests.target import current
+from contract_tests.schema import suite_schema
 
-schema = load_schema(current())
+schema = suite_schema()
 
 
 @schema.parametrize()

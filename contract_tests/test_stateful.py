@@ -11,14 +11,14 @@ from __future__ import annotations
 from contract_tests import schema_checks  # noqa: F401  (registers the contract's checks)
 from contract_tests.budget import hypothesis_settings, seeded
 from contract_tests.client import LEDGER, ApiClient
-from contract_tests.schema import load_schema
+from contract_tests.schema import suite_schema
 from contract_tests.target import current
 
 LIFECYCLE = ("createRoom", "getRoom", "updateRoom", "endRoom", "deleteRoom")
 STEPS = 8
 
 target = current()
-LifecycleMachine = load_schema(target).include(operation_id=list(LIFECYCLE)).as_state_machine()
+LifecycleMachine = suite_schema().include(operation_id=list(LIFECYCLE)).as_state_machine()
 
 
 class RoomLifecycle(LifecycleMachine):  # type: ignore[misc, valid-type]
