@@ -301,14 +301,17 @@ def total(api: ApiClient) -> int:
     return page(api, limit=1)["total"]
 
 
-def settled(attempt: Callable[[], None], tries: int = SETTLE_TRIES) -> None:
+def settled(api: ApiClient, attempt: Callable[[], None], tries: int = SETTLE_TRIES) -> None:
     """Judge a rule that spans several requests in a moment when no one else writes.
 
     Other clients (or the suite's other workers) may create and delete rooms between two
     requests, so `attempt` (which makes rooms of its own each time) gets a few tries, a
-    short pause apart; a server that breaks the rule fails every one.
+    short pause apart; a server that breaks the rule fails every one. A report shows the
+    last try only.
     """
+    start = len(api.history)
     for left in range(tries - 1, -1, -1):
+        del api.history[start:]
         try:
             attempt()
             return

@@ -176,7 +176,7 @@ def test_list_counts_orders_and_pages(
 
     with api.scenario():
         checks.page(api)  # the defaults, echoed
-        checks.settled(attempt)
+        checks.settled(api, attempt)
         offset = checks.total(api) + beyond
         past = checks.page(api, "list-offset-past-end", offset=offset)
         checks.expect(
