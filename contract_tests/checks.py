@@ -21,9 +21,6 @@ from .rules import ContractViolation, rule
 
 DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
 DEFAULT_LIMIT = 20
-DEFAULT_OFFSET = 0
-# Fields a client may change; the rest of a room is the server's.
-SERVER_FIELDS = ("id", "status", "created_at", "ended_at")
 SETTLE_TRIES = 5
 
 
@@ -97,12 +94,13 @@ def room(api: ApiClient, exchange: Exchange, expected: int, rule_id: str, what: 
 
 
 def timestamp(api: ApiClient, value: Any, exchange: Exchange, field: str) -> datetime:
+    rule_id = "ended-at-order" if field == "ended_at" else "created-at-fixed"
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        fail(api, "created-at-fixed", f"`{field}` {value!r} is not an RFC 3339 time", exchange)
+        fail(api, rule_id, f"`{field}` {value!r} is not an RFC 3339 time", exchange)
     if parsed.utcoffset() is None:
-        fail(api, "created-at-fixed", f"`{field}` {value!r} has no time zone", exchange)
+        fail(api, rule_id, f"`{field}` {value!r} has no time zone", exchange)
     return parsed
 
 

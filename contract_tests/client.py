@@ -28,9 +28,9 @@ def masked(name: str, value: str) -> str:
     return "***" if any(word in name.lower() for word in SENSITIVE) else value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Exchange:
-    """One request the suite sent and the response it got."""
+    """One request the suite sent and the response it got (each one distinct)."""
 
     method: str
     url: str

@@ -58,7 +58,11 @@ def describe(error: BaseException) -> str | None:
         return f"the target did not answer: {one_line(error)}"
     found = find(error, ContractViolation) or find(error, FailureGroup)
     if isinstance(found, ContractViolation):
-        notes = [note for note in getattr(found, "__notes__", []) if note.strip()]
+        notes = [  # Hypothesis' own "Failing test case" note would show empty arguments
+            note
+            for note in getattr(found, "__notes__", [])
+            if note.strip() and not note.startswith("Failing test case")
+        ]
         text = "\n".join([str(found), *notes])
     elif isinstance(found, FailureGroup):
         broken = [str(rule(rule_id)) for rule_id in rules_of(found)]
