@@ -65,7 +65,13 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    return to_milliseconds(datetime.fromisoformat(text).astimezone(UTC))
+
+
+def to_milliseconds(moment: datetime) -> datetime:
+    """Drop what the API does not show, so the list order is the order clients can see:
+    two rooms made in the same millisecond show the same `created_at` and sort by id."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass(slots=True)
@@ -263,11 +269,11 @@ class RoomStore:
 
     def _now(self) -> datetime:
         if self.clock is not None:
-            return self.clock()
+            return to_milliseconds(self.clock())
         if self.seed is not None:
             self._ticks += 1
             return SEED_EPOCH + timedelta(seconds=self._ticks)
-        return datetime.now(UTC)
+        return to_milliseconds(datetime.now(UTC))
 
 
 def _order_key(room: Room) -> tuple[datetime, str]:

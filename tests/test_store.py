@@ -122,6 +122,17 @@ def test_list_orders_by_created_at_then_id_and_pages_are_disjoint_and_complete()
     assert [(page.limit, page.offset) for page in pages] == [(7, 0), (7, 7), (7, 14), (7, 21)]
 
 
+def test_rooms_made_in_the_same_millisecond_sort_by_id() -> None:
+    clock = FixedClock()
+    store = RoomStore(clock=clock)
+    for _ in range(20):
+        clock.now += timedelta(microseconds=10)  # 20 rooms inside one shown millisecond
+        store.create("same instant")
+    listed = [room.to_json() for room in store.list(100, 0).rooms]
+    assert len({room["created_at"] for room in listed}) == 1
+    assert [room["id"] for room in listed] == sorted(room["id"] for room in listed)
+
+
 def test_offset_past_the_end_is_an_empty_page() -> None:
     store = RoomStore()
     store.create("A")
@@ -151,7 +162,7 @@ def test_the_room_cap_refuses_creates_and_changes_nothing() -> None:
     rooms = [store.create("A"), store.create("B")]
     with pytest.raises(RoomLimitReached):
         store.create("C")
-    assert [room.id for room in store] == [room.id for room in rooms]
+    assert {room.id for room in store} == {room.id for room in rooms}
     store.delete(rooms[0].id)
     assert store.create("C").name == "C"
 
