@@ -1,8 +1,12 @@
 """The Schemathesis schema of the target: the spec, the target's URL and headers, the run's
-budget, and a hook that notes every room Schemathesis creates so the suite can delete it."""
+budget, and two hooks that keep a shared server safe: one notes every room Schemathesis
+creates, so the suite can delete it; one keeps Schemathesis' updates, ends and deletes away
+from rooms the suite did not create (the spec's example id `room_abc123` may well exist)."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +15,7 @@ import orjson
 import schemathesis
 from schemathesis import Case, HookContext, Response
 from schemathesis.config import SchemathesisConfig
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from .client import LEDGER
@@ -48,7 +53,49 @@ def load_schema(target: Target) -> OpenApiSchema:
         request_timeout=target.request_timeout,
     )
     schema.hooks.register_hook_with_name(record_rooms, "after_call")
+    schema.hooks.register_hook_with_name(spare_generated, "map_path_parameters")
     return schema
+
+
+MUTATING = {"updateRoom", "endRoom", "deleteRoom"}
+ROOM_ID = re.compile(r"^room_[A-Za-z0-9]{6,32}$")
+
+
+def is_foreign(operation: Any, path_parameters: dict[str, Any] | None) -> bool:
+    """An update, end or delete of a well-formed id the suite did not create: it could be
+    someone's room. Malformed ids cannot name a room; ids from links are the suite's own."""
+    room_id = (path_parameters or {}).get("id")
+    return (
+        operation is not None
+        and operation.definition.raw.get("operationId") in MUTATING
+        and isinstance(room_id, str)
+        and ROOM_ID.match(room_id) is not None
+        and room_id not in LEDGER.created
+    )
+
+
+def spare_generated(
+    context: HookContext, path_parameters: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Generated data (fuzzing, stateful) never names a foreign room."""
+    if is_foreign(context.operation, path_parameters):
+        return {**(path_parameters or {}), "id": unassigned_id()}
+    return path_parameters
+
+
+@schemathesis.hook("before_call")
+def spare_listed(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
+    """Examples and coverage cases (not generated through hooks) never name one either.
+
+    Stateful cases are left alone: an id changed here would look to Schemathesis as if it
+    came from a link."""
+    stateful = case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL
+    if not stateful and is_foreign(case.operation, case.path_parameters):
+        case.path_parameters = {**case.path_parameters, "id": unassigned_id()}
+
+
+def unassigned_id() -> str:
+    return "room_" + secrets.token_hex(16)
 
 
 def record_rooms(context: HookContext, case: Case, response: Response) -> None:

@@ -46,7 +46,7 @@ def field_names(known: tuple[str, ...]) -> st.SearchStrategy[str]:
 def unknown_ids() -> st.SearchStrategy[str]:
     """Ids no server assigned: well-formed but 32 random characters, or anything else."""
     well_formed = st.text(ID_ALPHABET, min_size=32, max_size=32).map(lambda tail: f"room_{tail}")
-    other = st.text(ID_ALPHABET + "-_.~", min_size=1, max_size=40)
+    other = st.text(ID_ALPHABET + "-_~", min_size=1, max_size=40)  # no dots: `.` is a path step
     return well_formed | other
 
 
