@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .spec import node_at
+
 try:
     import jsonschema_rs
 except ImportError:  # an optional speed-up: without it every check takes the slow path
@@ -85,11 +87,7 @@ class FastChecks:
     def _target(self, ref: str) -> Any:
         """The node a `$ref` into the document names; an unknown one counts as unsafe."""
         _, _, pointer = ref.partition("#")
-        node: Any = self.document
-        for part in pointer.lstrip("/").split("/") if pointer else []:
-            key = part.replace("~1", "/").replace("~0", "~")
-            try:
-                node = node[int(key)] if isinstance(node, list) else node[key]
-            except (KeyError, IndexError, ValueError, TypeError):
-                return {"discriminator": None}
-        return node
+        try:
+            return node_at(self.document, pointer)
+        except LookupError:
+            return {"discriminator": None}

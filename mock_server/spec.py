@@ -88,14 +88,22 @@ class Spec:
 
     def pointer(self, pointer: str) -> Any:
         """The node at a JSON Pointer (RFC 6901) into the document."""
-        node: Any = self.document
-        for part in pointer.lstrip("/").split("/") if pointer else []:
-            key = part.replace("~1", "/").replace("~0", "~")
-            try:
-                node = node[int(key)] if isinstance(node, list) else node[key]
-            except (KeyError, IndexError, ValueError, TypeError):
-                raise SpecError(f"{self.path}: no node at #{pointer}") from None
-        return node
+        try:
+            return node_at(self.document, pointer)
+        except LookupError:
+            raise SpecError(f"{self.path}: no node at #{pointer}") from None
+
+
+def node_at(document: Any, pointer: str) -> Any:
+    """The node at a JSON Pointer (RFC 6901); LookupError when there is none."""
+    node = document
+    for part in pointer.lstrip("/").split("/") if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise LookupError(pointer) from None
+    return node
 
 
 def read_document(path: Path) -> dict[str, Any]:
