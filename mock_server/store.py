@@ -89,6 +89,11 @@ class Room:
     status: str = "active"
     participant_count: int = 0
     ended_at: datetime | None = None
+    # `created_at` never changes, so it is formatted once: that was most of a list's time.
+    created_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.created_text = format_timestamp(self.created_at)
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -102,7 +107,7 @@ class Room:
             "status": self.status,
             "participant_count": self.participant_count,
             "config": dict(self.config),
-            "created_at": format_timestamp(self.created_at),
+            "created_at": self.created_text,
         }
         if self.ended_at is not None:
             body["ended_at"] = format_timestamp(self.ended_at)
