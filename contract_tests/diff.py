@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(error, file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # a reader that went away (`| head`): cli.py ends quietly
     except Exception as error:  # the CI edge: one line, never a traceback
         print(f"rooms-contract diff: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
