@@ -279,20 +279,11 @@ def _compare_properties(old: Shape, new: Shape, site: Site) -> Iterator[Change]:
                 yield at.report("response-property-removed", "was removed")
             continue
         yield from compare_shapes(before[name], after[name], at)
+        side = "request" if request else "response"
         if name in was_required and name not in now_required:
-            side_rule = (
-                "request-property-became-optional"
-                if request
-                else ("response-property-became-optional")
-            )
-            yield at.report(side_rule, "is no longer required")
+            yield at.report(f"{side}-property-became-optional", "is no longer required")
         if name not in was_required and name in now_required:
-            side_rule = (
-                "request-property-became-required"
-                if request
-                else ("response-property-became-required")
-            )
-            yield at.report(side_rule, "is now required")
+            yield at.report(f"{side}-property-became-required", "is now required")
     for name in after:
         if name in before:
             continue
