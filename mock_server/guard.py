@@ -123,6 +123,9 @@ class RequestGuard:
             operation_id: query_parameters_of(spec, validators, operation)
             for operation_id, operation in spec.operations.items()
         }
+        self.body_validators = {
+            operation_id: validators.request_body(operation_id) for operation_id in spec.operations
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.settings.passthrough):
@@ -258,7 +261,7 @@ class RequestGuard:
             detail = f"The body is not valid UTF-8 JSON: {error}."
             violation = Violation("body", "", str(error))
             return problem(400, detail, instance=path, errors=[violation]), replay
-        validator = self.validators.request_body(match.operation.operation_id)
+        validator = self.body_validators[match.operation.operation_id]
         if validator is not None:
             violations = violations + validator.violations(value, "body")
         if violations:

@@ -55,7 +55,7 @@ FORMAT_CHECKER.checks("date-time")(_is_utc_datetime)
 
 
 def _pointer(parts: Iterable[Any]) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+    return "".join("/" + _escape(str(part)) for part in parts)
 
 
 def _violations_of(error: ValidationError, where: str) -> list[Violation]:
@@ -140,41 +140,37 @@ class Validators:
     ) -> SchemaValidator | None:
         """The validator of an operation's request body, or None if it takes none."""
         operation = self.spec.operations[operation_id]
-        body = self.spec.resolve(operation.request_body) if operation.request_body else None
-        if not body or media_type not in body.get("content", {}):
+        if operation.request_body is None:
             return None
-        return self._content_validator(operation.path, operation.method, media_type, body)
+        where = _operation_pointer(operation.path, operation.method) + "/requestBody"
+        return self._media_validator(operation.request_body, media_type, where)
 
     def response(
         self, operation_id: str, status: int | str, media_type: str
     ) -> SchemaValidator | None:
         """The validator of one documented response body, or None if none is documented."""
         operation = self.spec.operations[operation_id]
-        response = operation.responses.get(str(status)) or operation.responses.get("default")
-        if response is None:
+        key = str(status) if str(status) in operation.responses else "default"
+        if key not in operation.responses:
             return None
-        content = self.spec.resolve(response).get("content", {})
-        if media_type not in content or "schema" not in content[media_type]:
+        where = _operation_pointer(operation.path, operation.method) + f"/responses/{key}"
+        return self._media_validator(operation.responses[key], media_type, where)
+
+    def _media_validator(
+        self, node: dict[str, Any], media_type: str, where: str
+    ) -> SchemaValidator | None:
+        """The validator of the schema for `media_type` in `node` (found at `where`, or where
+        its `$ref` leads): the schema's own `$ref`, or the place the inline schema stands."""
+        while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            where = node["$ref"][1:]
+            node = self.spec.pointer(where)
+        media = node.get("content", {}).get(media_type)
+        if media is None or "schema" not in media:
             return None
-        return self.for_pointer(
-            self._schema_pointer_of(content[media_type]["schema"])
-            or _operation_pointer(operation.path, operation.method)
-            + f"/responses/{status}/content/{_escape(media_type)}/schema"
-        )
-
-    def _content_validator(
-        self, path: str, method: str, media_type: str, body: dict[str, Any]
-    ) -> SchemaValidator:
-        schema = body["content"][media_type].get("schema", {})
-        pointer = self._schema_pointer_of(schema) or (
-            _operation_pointer(path, method) + f"/requestBody/content/{_escape(media_type)}/schema"
-        )
-        return self.for_pointer(pointer)
-
-    @staticmethod
-    def _schema_pointer_of(schema: dict[str, Any]) -> str | None:
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        return ref[1:] if isinstance(ref, str) and ref.startswith("#/") else None
+        ref = media["schema"].get("$ref") if isinstance(media["schema"], dict) else None
+        if isinstance(ref, str) and ref.startswith("#/"):
+            return self.for_pointer(ref[1:])
+        return self.for_pointer(f"{where}/content/{_escape(media_type)}/schema")
 
 
 def _anchored(node: Any) -> Any:
