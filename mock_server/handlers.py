@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from starlette.responses import Response
 
-from .responses import PROBLEM_JSON, json_response, no_content, problem, problem_body
+from .responses import PROBLEM_JSON, json_response, no_content, problem
 from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound, RoomStore
 
 if TYPE_CHECKING:  # Connexion is imported only when it is built (connexion_app.py)
@@ -80,7 +79,5 @@ async def room_error_to_problem(request: ConnexionRequest, error: Exception) -> 
     """Connexion's error handler for store errors (it wants a ConnexionResponse)."""
     from connexion.lifecycle import ConnexionResponse
 
-    assert isinstance(error, RoomError)
-    status = STATUS_OF_ERROR[type(error)]
-    body = problem_body(status, str(error), instance=request.url.path)
-    return ConnexionResponse(status, mimetype=PROBLEM_JSON, body=orjson.dumps(body))
+    response = room_error_response(error, request.url.path)
+    return ConnexionResponse(response.status_code, mimetype=PROBLEM_JSON, body=response.body)
