@@ -6,25 +6,51 @@ import argparse
 import logging
 import socket
 import sys
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
+
+from rooms_spec import SpecError
 
 from .app import MockServer, MockSettings
 from .fixtures import FixtureError, default_fixtures_path
-from .spec import SpecError
+from .prefer import MAX_DELAY_MS
 
+PROG = "rooms-mock"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line (`rooms-mock: error: ...`) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see {PROG} --help)\n")
+
+
+def version() -> str:
+    try:
+        return metadata.version("rooms-api-kit")
+    except metadata.PackageNotFoundError:  # run from a clone that was never installed
+        return "unknown"
+
+
 def parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(
-        prog="rooms-mock",
+    cli = Parser(
+        prog=PROG,
         description="A stateful mock of the Rooms API, validated against openapi.yaml.",
         epilog="Frontend controls: POST /_mock/reset restores the fixtures; a "
         "'Prefer: code=404', 'Prefer: example=NAME' or 'Prefer: delay=MS' header "
         "forces a documented response or a delay for one request.",
     )
+    cli.add_argument("--version", action="version", version=f"{PROG} {version()}")
     cli.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    cli.add_argument("--port", type=int, default=4010, help="port to listen on (default: 4010)")
+    cli.add_argument(
+        "--port",
+        type=whole_number(0, 65535),
+        default=4010,
+        help="port to listen on, 0 for any free one (default: 4010)",
+    )
     cli.add_argument(
         "--fixtures",
         default=str(default_fixtures_path()),
@@ -34,13 +60,13 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument(
         "--seed",
-        type=int,
+        type=whole_number(0, 2**64 - 1),
         metavar="N",
         help="deterministic ids and timestamps (for snapshot tests); reset restarts them",
     )
     cli.add_argument(
         "--latency",
-        type=non_negative,
+        type=whole_number(0, MAX_DELAY_MS),
         default=0,
         metavar="MS",
         help="add this many milliseconds to every API answer (default: 0)",
@@ -60,14 +86,14 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument(
         "--max-rooms",
-        type=positive,
+        type=whole_number(1, 10**9),
         default=10_000,
         metavar="N",
         help="how many rooms may exist; past it, create answers 409 (default: 10000)",
     )
     cli.add_argument(
         "--max-body-bytes",
-        type=positive,
+        type=whole_number(1, 2**31),
         default=64 * 1024,
         metavar="N",
         help="larger request bodies get 413, read no further (default: 65536)",
@@ -79,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
         "--log-level",
         choices=LOG_LEVELS,
         default="info",
-        help="server log level (default: info)",
+        help="server log level; debug logs every request with its status, time and "
+        "violations (default: info)",
     )
     cli.add_argument(
         "--access-log", action="store_true", help="log every request (off by default: it is slow)"
@@ -87,18 +114,19 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
-def non_negative(text: str) -> int:
-    value = int(text) if text.isdigit() else -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, or a one-line error."""
 
+    def convert(text: str) -> int:
+        digits = text.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 20):
+            raise argparse.ArgumentTypeError(f'"{text}" is not a whole number')
+        value = int(digits)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
 
-def positive(text: str) -> int:
-    value = non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
+    return convert
 
 
 def settings_from(args: argparse.Namespace) -> MockSettings:
@@ -137,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         server = MockServer(settings_from(args))
         sock = listen(args.host, args.port)
     except (SpecError, FixtureError, OSError) as error:
-        print(f"rooms-mock: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
@@ -149,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         lifespan="on",
         # In-flight answers take milliseconds; a client still sending its body is cut off
         # after half a second, so SIGINT and SIGTERM stop the mock within a second.
-        timeout_graceful_shutdown=0.5,
+        # uvicorn annotates this as an int, but waits for it with asyncio (a float is fine).
+        timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]
     )
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
     try:

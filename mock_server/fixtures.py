@@ -12,9 +12,10 @@ from typing import Any
 
 import orjson
 
-from .spec import PACKAGE_DIR
+from rooms_spec.document import bundled_path
+from rooms_spec.validators import Validators
+
 from .store import Room
-from .validators import Validators
 
 
 class FixtureError(Exception):
@@ -23,8 +24,7 @@ class FixtureError(Exception):
 
 def default_fixtures_path() -> Path:
     """The bundled fixtures in an installed wheel, else the repository's own."""
-    bundled = PACKAGE_DIR / "fixtures"
-    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / "fixtures"
+    return bundled_path("fixtures")
 
 
 def fixture_files(path: Path) -> list[Path]:

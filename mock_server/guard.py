@@ -1,11 +1,16 @@
-"""The contract's edges of HTTP, enforced before any handler runs.
+"""The contract's edges of HTTP, checked before any handler runs.
 
 For every request under the base path: 404 for an unknown path, 405 with a
 full `Allow` for a wrong method, `Prefer` and latency, then validation of the
 query and the body, every violation listed. Bodies are read no further than
-the size limit, and must be UTF-8 JSON with a JSON `Content-Type`. Connexion's
-own request validation is not used: it reports only the first violation and
-answers some malformed bodies with a 500.
+the size limit, and must be UTF-8 JSON with a JSON `Content-Type`.
+
+The guard answers what it refuses itself and hands everything else on as a
+`BoundRequest`: the operation, its arguments already parsed and checked. Like
+Starlette's router, which matches and hands the endpoint a scope, it never
+calls a handler (dispatch.py does). Connexion's own request validation is not
+used: it reports only the first violation and answers some malformed bodies
+with a 500.
 """
 
 from __future__ import annotations
@@ -13,38 +18,47 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope
+
+from rooms_spec import Operation, Spec
+from rooms_spec.validators import SchemaValidator, Validators, Violation, as_json
 
 from .prefer import Preference, PreferError, forced_response, parse_prefer
 from .responses import problem
 from .routes import Match, RouteTable
-from .spec import Operation, Spec
-from .validators import SchemaValidator, Validators, Violation
 
 INTEGER = re.compile(r"[+-]?[0-9]+")
 NO_DEFAULT: Any = object()
 
-# Serves a checked request: its operation, the arguments Connexion would pass, the path.
-Serve = Callable[[Operation, Mapping[str, Any], str], Awaitable[Response]]
+
+@dataclass(frozen=True)
+class BoundRequest:
+    """A request that passed every check: its operation and the handler's arguments
+    (path parameters, query parameters with the spec's defaults, and `body`)."""
+
+    operation: Operation
+    arguments: Mapping[str, Any]
+    path: str
 
 
-MADE_UP = "rooms_mock.made_up"
+@dataclass(frozen=True)
+class Answer:
+    """What the guard answers itself: a refusal, or a response forced by `Prefer`.
 
+    `operation` is the operation the request was for, when its route matched (strict
+    mode checks the answer against it); `made_up` marks an answer that `Prefer` asked
+    for, which is the mock's and not the API's (strict mode lets it through)."""
 
-def mark_made_up(scope: Scope) -> None:
-    """Flag an answer that `Prefer` asked for: it is the mock's, not the API's (strict skips it)."""
-    scope.setdefault("state", {})[MADE_UP] = True
-
-
-def is_made_up(scope: Scope) -> bool:
-    return bool(scope.get("state", {}).get(MADE_UP))
+    response: Response
+    operation: Operation | None = None
+    made_up: bool = False
 
 
 class BodyTooLarge(Exception):
@@ -52,7 +66,7 @@ class BodyTooLarge(Exception):
 
 
 class ClientDisconnected(Exception):
-    pass
+    """The client went away before its body was complete: there is no one to answer."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,6 @@ class QueryParameter:
 class GuardSettings:
     max_body_bytes: int = 64 * 1024
     latency_ms: int = 0
-    passthrough: tuple[str, ...] = ()
 
 
 def is_json_media_type(content_type: str) -> bool:
@@ -98,91 +111,74 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+@dataclass
 class RequestGuard:
-    """ASGI middleware in front of the Connexion app.
+    """Checks requests for the operations of one spec (compiled once, at start)."""
 
-    With `serve` (operations.py), a request that passes every check is answered by
-    its handler straight away; without it, it goes on to Connexion.
-    """
+    spec: Spec
+    validators: Validators
+    settings: GuardSettings = field(default_factory=GuardSettings)
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        spec: Spec,
-        validators: Validators,
-        settings: GuardSettings,
-        serve: Serve | None = None,
-    ) -> None:
-        self.app = app
-        self.serve = serve
-        self.spec = spec
-        self.validators = validators
-        self.settings = settings
-        self.routes = RouteTable(spec)
+    def __post_init__(self) -> None:
+        self.routes = RouteTable(self.spec)
         self.query_parameters = {
-            operation_id: query_parameters_of(spec, validators, operation)
-            for operation_id, operation in spec.operations.items()
+            operation_id: query_parameters_of(self.spec, self.validators, operation)
+            for operation_id, operation in self.spec.operations.items()
         }
         self.body_validators = {
-            operation_id: validators.request_body(operation_id) for operation_id in spec.operations
+            operation_id: self.validators.request_body(operation_id)
+            for operation_id in self.spec.operations
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.settings.passthrough):
-            await self.app(scope, receive, send)
-            return
-        response, receive = await self._check(scope, receive)
-        if response is not None:
-            await response(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+    async def check(self, scope: Scope, receive: Receive) -> BoundRequest | Answer:
+        """The request bound to its operation, or the answer that refuses it.
 
-    async def _check(self, scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
+        Raises ClientDisconnected when the client left before its body was complete."""
         path, method = scope["path"], scope["method"]
         match = self.routes.match(path, method)
         if match is None:
-            return problem(404, f"No resource at {path}.", instance=path), receive
-        if match.operation is None:
+            return Answer(problem(404, f"No resource at {path}.", instance=path))
+        operation = match.operation
+        if operation is None:
             detail = f"{method} is not allowed on {path}; allowed are {match.allow}."
-            return problem(405, detail, instance=path, headers={"Allow": match.allow}), receive
+            return Answer(problem(405, detail, instance=path, headers={"Allow": match.allow}))
         headers = Headers(scope=scope)
         # Only bodies the operation reads count: GET, DELETE and end ignore theirs (no 413).
         declared = headers.get("content-length", "")
         if (
-            match.operation.request_body is not None
+            operation.request_body is not None
             and declared.isascii()
             and declared.isdigit()
             and (len(declared) > 18 or int(declared) > self.settings.max_body_bytes)
         ):
-            return self._too_large(path), receive
+            return Answer(self._too_large(path), operation)
         try:
             preference = parse_prefer(headers.getlist("prefer"))
         except PreferError as error:
-            return self._prefer_refused(scope, error), receive
+            return self._prefer_refused(path, operation, error)
         delay = self.settings.latency_ms + preference.delay_ms
         if delay:
             await asyncio.sleep(delay / 1000)
         if preference.forces_response:
-            return self._forced(scope, match, preference), receive
+            return self._forced(path, match, preference)
         arguments, violations = self._read_query(match, scope)
-        if match.operation.request_body is None:
-            if violations:
-                return self._invalid(path, violations), receive
-            if self.serve is not None:
-                return await self.serve(match.operation, arguments, path), receive
-            # The body is ignored; without this, Connexion parses a form body and a
-            # malformed multipart one (no boundary) becomes an undocumented 400.
-            _drop_header(scope, b"content-type")
-            return None, receive
-        return await self._check_body(scope, receive, headers, match, arguments, violations)
+        if operation.request_body is not None:
+            refusal = await self._read_body(receive, headers, path, arguments, violations)
+            if refusal is not None:
+                return Answer(refusal, operation)
+            body_validator = self.body_validators[operation.operation_id]
+            if body_validator is not None:
+                violations += body_validator.violations(arguments["body"], "body")
+        if violations:
+            return Answer(self._invalid(path, violations), operation)
+        return BoundRequest(operation, arguments, path)
 
-    def _forced(self, scope: Scope, match: Match, preference: Preference) -> Response:
+    def _forced(self, path: str, match: Match, preference: Preference) -> Answer:
         assert match.operation is not None
         try:
             forced = forced_response(self.spec, match.operation, preference, match.allow)
         except PreferError as error:
-            return self._prefer_refused(scope, error)
-        mark_made_up(scope)
+            return self._prefer_refused(path, match.operation, error)
         applied = ", ".join(
             part
             for part in (
@@ -193,15 +189,17 @@ class RequestGuard:
         )
         headers = {**forced.headers, "Preference-Applied": applied}
         if forced.media_type is None:
-            return Response(status_code=forced.status, headers=headers)
-        body = orjson.dumps(forced.body)
-        return Response(body, forced.status, headers=headers, media_type=forced.media_type)
+            response = Response(status_code=forced.status, headers=headers)
+        else:
+            body = orjson.dumps(forced.body)
+            response = Response(body, forced.status, headers=headers, media_type=forced.media_type)
+        return Answer(response, match.operation, made_up=True)
 
     @staticmethod
-    def _prefer_refused(scope: Scope, error: PreferError) -> Response:
-        mark_made_up(scope)
+    def _prefer_refused(path: str, operation: Operation, error: PreferError) -> Answer:
         violation = Violation("header", "/Prefer", str(error))
-        return problem(400, str(error), instance=scope["path"], errors=[violation])
+        response = problem(400, str(error), instance=path, errors=[violation])
+        return Answer(response, operation, made_up=True)
 
     def _read_query(self, match: Match, scope: Scope) -> tuple[dict[str, Any], list[Violation]]:
         """The handler's arguments (path and query, defaults filled in) and what is wrong."""
@@ -220,7 +218,8 @@ class RequestGuard:
             pointer = f"/{parameter.name}"
             value = _coerce(raw, parameter.kind)
             if value is None:
-                found.append(Violation("query", pointer, f"{raw!r} is not an {parameter.kind}"))
+                shown = as_json(raw)
+                found.append(Violation("query", pointer, f"{shown} is not an {parameter.kind}"))
                 continue
             found.extend(
                 Violation("query", pointer, violation.message)
@@ -229,47 +228,34 @@ class RequestGuard:
             arguments[parameter.name] = value
         return arguments, found
 
-    async def _check_body(
+    async def _read_body(
         self,
-        scope: Scope,
         receive: Receive,
         headers: Headers,
-        match: Match,
+        path: str,
         arguments: dict[str, Any],
         violations: list[Violation],
-    ) -> tuple[Response | None, Receive]:
-        assert match.operation is not None
-        path = scope["path"]
+    ) -> Response | None:
+        """Read, type-check and parse the body into `arguments["body"]`; or the refusal."""
         try:
-            body = await _read_body(receive, self.settings.max_body_bytes)
+            body = await _receive_body(receive, self.settings.max_body_bytes)
         except BodyTooLarge:
-            return self._too_large(path), receive
-        except ClientDisconnected:
-            return Response(status_code=400), receive
-        replay = _replay(body, receive)
+            return self._too_large(path)
         content_type = headers.get("content-type")
         if content_type is None and not body.strip():
             detail = "A JSON body is required (Content-Type: application/json)."
-            return problem(400, detail, instance=path), replay
+            return problem(400, detail, instance=path)
         if content_type is None or not is_json_media_type(content_type):
-            shown = "no Content-Type" if content_type is None else repr(content_type)
+            shown = "no Content-Type" if content_type is None else as_json(content_type)
             detail = f"The body must be JSON (application/json), not {shown}."
-            return problem(415, detail, instance=path), replay
+            return problem(415, detail, instance=path)
         try:
-            value = parse_json(body)
+            arguments["body"] = parse_json(body)
         except ValueError as error:
             detail = f"The body is not valid UTF-8 JSON: {error}."
             violation = Violation("body", "", str(error))
-            return problem(400, detail, instance=path, errors=[violation]), replay
-        validator = self.body_validators[match.operation.operation_id]
-        if validator is not None:
-            violations = violations + validator.violations(value, "body")
-        if violations:
-            return self._invalid(path, violations), replay
-        if self.serve is not None:
-            return await self.serve(match.operation, {**arguments, "body": value}, path), replay
-        _set_header(scope, b"content-type", b"application/json")
-        return None, replay
+            return problem(400, detail, instance=path, errors=[violation])
+        return None
 
     @staticmethod
     def _invalid(path: str, violations: list[Violation]) -> Response:
@@ -288,9 +274,8 @@ def query_parameters_of(
     spec: Spec, validators: Validators, operation: Operation
 ) -> list[QueryParameter]:
     """The query parameters of an operation (path level and its own), compiled."""
-    item = spec.document["paths"][operation.path]
     found: list[QueryParameter] = []
-    for parameter in [*item.get("parameters", []), *operation.definition.get("parameters", [])]:
+    for _pointer, parameter in operation.parameter_entries():
         resolved = spec.resolve(parameter)
         if resolved.get("in") != "query":
             continue
@@ -313,7 +298,7 @@ def _coerce(raw: str, kind: str | None) -> Any:
     return raw
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def _receive_body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -327,26 +312,3 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
-    """A `receive` that hands the already-read body downstream once, then defers."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-def _drop_header(scope: Scope, name: bytes) -> None:
-    scope["headers"] = [(key, val) for key, val in scope["headers"] if key != name]
-
-
-def _set_header(scope: Scope, name: bytes, value: bytes) -> None:
-    _drop_header(scope, name)
-    scope["headers"].append((name, value))

@@ -1,25 +1,22 @@
 """One handler per operationId: a thin translation between HTTP and the store.
 
-The request is already checked (see guard.py) when a handler runs, so each one
-only calls the store and shapes its answer. Store errors become problems in
-`room_error_response` (operations.py) or `room_error_to_problem` (Connexion's
-error handler, when Connexion serves the operations).
+The request is already checked (guard.py) when a handler runs, so each one
+only calls the store and shapes its answer; the dispatcher (dispatch.py) calls
+it with the operation's path and query parameters and `body` as keywords, and
+turns store errors into problems with `room_error_response`.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.responses import Response
 
-from .responses import PROBLEM_JSON, json_response, no_content, problem
+from .responses import json_response, no_content, problem
 from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound, RoomStore
-
-if TYPE_CHECKING:  # Connexion is imported only when it is built (connexion_app.py)
-    from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 
 STATUS_OF_ERROR: dict[type[RoomError], int] = {
     RoomNotFound: 404,
@@ -34,13 +31,10 @@ class RoomHandlers:
         self.store = store
         self.base_path = base_path
 
-    def resolve(self, operation_id: str) -> Callable[..., Any]:
-        """Connexion's resolver: `createRoom` is served by `create_room`."""
-        return getattr(self, _snake_case(operation_id))
-
-    def serves(self, operation_id: str) -> bool:
-        """Whether an operation has a handler here (a spec of another API has some it lacks)."""
-        return inspect.iscoroutinefunction(getattr(self, _snake_case(operation_id), None))
+    def resolve(self, operation_id: str) -> Callable[..., Awaitable[Response]] | None:
+        """`createRoom` is served by `create_room`; None for an operation of another API."""
+        handler = getattr(self, _snake_case(operation_id), None)
+        return handler if inspect.iscoroutinefunction(handler) else None
 
     async def create_room(self, body: dict[str, Any]) -> Response:
         room = self.store.create(body["name"], body.get("config"))
@@ -69,15 +63,6 @@ def _snake_case(operation_id: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
-def room_error_response(error: Exception, path: str) -> Response:
-    """A store error as its problem (the error handler of operations.py)."""
-    assert isinstance(error, RoomError)
+def room_error_response(error: RoomError, path: str) -> Response:
+    """A store error as its problem."""
     return problem(STATUS_OF_ERROR[type(error)], str(error), instance=path)
-
-
-async def room_error_to_problem(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-    """Connexion's error handler for store errors (it wants a ConnexionResponse)."""
-    from connexion.lifecycle import ConnexionResponse
-
-    response = room_error_response(error, request.url.path)
-    return ConnexionResponse(response.status_code, mimetype=PROBLEM_JSON, body=response.body)

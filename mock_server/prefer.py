@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rooms_spec import Operation, Spec
+
 from .responses import PROBLEM_JSON, problem_body
-from .spec import Operation, Spec
 
 MAX_DELAY_MS = 60_000
 

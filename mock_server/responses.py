@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from .validators import Violation
+from rooms_spec.validators import Violation
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .spec import Operation, Spec
+from rooms_spec import Operation, Spec
 
 PARAMETER = re.compile(r"\{([^/{}]+)\}")
 

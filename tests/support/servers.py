@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVING = re.compile(r"serving the Rooms API at (http://\S+)")
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0

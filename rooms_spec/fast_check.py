@@ -14,12 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .spec import node_at
+import jsonschema_rs
 
-try:
-    import jsonschema_rs
-except ImportError:  # an optional speed-up: without it every check takes the slow path
-    jsonschema_rs = None
+from .pointer import node_at
 
 # Keywords whose OAS 3.0 meaning is stricter than, or absent from, draft 4's.
 UNSAFE_KEYWORDS = frozenset(
@@ -39,13 +36,10 @@ class FastChecks:
         self.document = document
         self.formats = formats
         self._registry: Any = None
-        if jsonschema_rs is not None:
-            try:
-                self._registry = jsonschema_rs.Registry(
-                    [(uri, document)], draft=jsonschema_rs.Draft4
-                )
-            except (ValueError, TypeError):
-                self._registry = None
+        try:
+            self._registry = jsonschema_rs.Registry([(uri, document)], draft=jsonschema_rs.Draft4)
+        except (ValueError, TypeError):  # a document the Rust side cannot hold: the slow path
+            self._registry = None
 
     def compile(self, schema: dict[str, Any]) -> FastCheck | None:
         """A check that is True only for instances the OAS validator accepts too, or None."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import PROJECT_ROOT, MockProcess, mock_command, mock_process
+from tests.support.servers import PROJECT_ROOT, MockProcess, mock_command, mock_process
 
 RUN_TIMEOUT_S = 60.0
 # The issue asks for a stop within a second; the bound adds room for a busy machine.
@@ -166,3 +166,51 @@ def test_sigint_and_sigterm_stop_the_mock_within_a_second(sig: signal.Signals, k
     assert mock.process.returncode in (0, -sig)
     if kind != "mid-body":  # cancelling a request mid-body makes uvicorn log the cancellation
         assert "Traceback" not in mock.output(), mock.output()
+
+
+# -- clients that leave, and what the log says ----------------------------------------
+
+
+def _cut_off_mid_body(port: int, path: str) -> bytes:
+    """Send headers announcing 100 bytes, 9 of them, then close the sending side."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100\r\n\r\n".encode()
+            + b'{"name":'
+        )
+        time.sleep(0.1)
+        sock.shutdown(socket.SHUT_WR)
+        return sock.recv(4096)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/rooms", "/_mock/reset"])
+def test_a_client_cut_off_mid_body_gets_no_500_and_the_log_no_traceback(path: str) -> None:
+    with mock_process("--fixtures", "none", "--log-level", "debug") as mock:
+        answer = _cut_off_mid_body(mock.port, path)
+        assert b" 500 " not in answer, answer
+        import httpx
+
+        assert httpx.get(f"{mock.base_url}/rooms").status_code == 200  # still serving
+        mock.stop()
+    assert "Traceback" not in mock.output(), mock.output()
+    assert "Exception" not in mock.output(), mock.output()
+
+
+def test_debug_logs_every_request_with_its_status_and_violations() -> None:
+    import httpx
+
+    with mock_process("--fixtures", "none", "--log-level", "debug") as mock:
+        httpx.get(f"{mock.base_url}/rooms?limit=0")
+        httpx.post(f"{mock.base_url}/rooms", json={"name": "A"})
+        mock.stop()
+    lines = mock.output().splitlines()
+    assert any(
+        "GET /api/v1/rooms?limit=0 -> 400" in line and "/limit: 0 is less than the minimum" in line
+        for line in lines
+    ), mock.output()
+    assert any("POST /api/v1/rooms -> 201" in line for line in lines), mock.output()
+    with mock_process("--fixtures", "none") as quiet:
+        httpx.get(f"{quiet.base_url}/rooms?limit=0")
+        quiet.stop()
+    assert "-> 400" not in quiet.output()

@@ -19,10 +19,9 @@ import httpx
 import pytest
 
 from mock_server.cli import parser
-from mock_server.spec import load_spec
-
-from .conftest import assert_problem
-from .servers import MockProcess, mock_process
+from rooms_spec import load_spec
+from tests.support.mock import assert_problem
+from tests.support.servers import MockProcess, mock_process
 
 IO_TIMEOUT_S = 10.0
 LIMIT = 64 * 1024  # the default --max-body-bytes
@@ -236,16 +235,18 @@ def test_huge_and_odd_numbers_in_a_body_are_400(
     assert everything(client) == before
 
 
-def test_huge_integers_in_the_query_are_echoed_or_refused_never_500(
+def test_the_largest_64_bit_offset_is_echoed_exactly_and_one_more_is_a_400(
     client: httpx.Client, room: dict[str, Any]
 ) -> None:
-    huge = 10**30
-    page = client.get(f"/rooms?offset={huge}")
+    largest = 2**63 - 1  # 9223372036854775807, the contract's maximum
+    page = client.get(f"/rooms?offset={largest}")
     assert page.status_code == 200, page.text
-    assert (page.json()["offset"], page.json()["rooms"]) == (huge, [])  # exact, not a float
-    assert_problem(client.get(f"/rooms?limit={huge}"), 400)
-    assert_problem(client.get(f"/rooms?offset={'9' * 5_000}"), 400)  # past int() in Python
-    assert_problem(client.get(f"/rooms?offset=-{huge}"), 400)
+    assert (page.json()["offset"], page.json()["rooms"]) == (largest, [])  # exact, not a float
+    for past in (str(2**63), "1" + "0" * 29, "9" * 5_000):  # one more, 30 digits, past int()
+        problem = assert_problem(client.get(f"/rooms?offset={past}"), 400)
+        assert [(e["in"], e["pointer"]) for e in problem["errors"]] == [("query", "/offset")]
+    assert_problem(client.get(f"/rooms?limit={10**30}"), 400)
+    assert_problem(client.get(f"/rooms?offset=-{10**30}"), 400)
 
 
 # -- names ----------------------------------------------------------------------

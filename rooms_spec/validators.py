@@ -1,13 +1,14 @@
 """Schema validators compiled once from the spec, reporting every violation.
 
 Plain and independent of HTTP: the mock uses them on request bodies and (in
-strict mode) on responses, the fixture loader on seed rooms, and the contract
-suite on whatever a server sends back.
+strict mode) on responses, the fixture loader on seed rooms, lint on the spec's
+examples. Messages speak JSON (`true`, `null`, `"text"`), the language of the
+bodies they describe, not Python's reprs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -16,13 +17,11 @@ from typing import Any
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing import Registry
 
+from .document import SPEC_URI, Spec
 from .fast_check import FastCheck, FastChecks
-from .spec import Spec
-
-SPEC_URI = "urn:rooms-api:openapi"
+from .pointer import escape, join
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,41 @@ FORMAT_CHECKER = FormatChecker(formats=())
 FORMAT_CHECKER.checks("date-time")(_is_utc_datetime)
 
 
-def _pointer(parts: Iterable[Any]) -> str:
-    return "".join("/" + _escape(str(part)) for part in parts)
+def as_json(value: Any, limit: int = 60) -> str:
+    """A value as JSON text, cut to `limit` characters, for a message."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message(error: ValidationError) -> str:
+    """jsonschema's message for the common keywords, with values written as JSON."""
+    value, expected = error.instance, error.validator_value
+    match error.validator:
+        case "type":
+            kinds = expected if isinstance(expected, list) else [expected]
+            return f"{as_json(value)} is not of type {' or '.join(as_json(k) for k in kinds)}"
+        case "minimum":
+            return f"{as_json(value)} is less than the minimum of {as_json(expected)}"
+        case "maximum":
+            return f"{as_json(value)} is greater than the maximum of {as_json(expected)}"
+        case "minLength" if expected == 1:
+            return f"{as_json(value)} should be non-empty"
+        case "minLength":
+            return f"{as_json(value)} is shorter than {expected} characters"
+        case "maxLength":
+            return f"{as_json(value)} is too long (at most {expected} characters)"
+        case "enum":
+            return f"{as_json(value)} is not one of {as_json(expected)}"
+        case "pattern":
+            return f"{as_json(value)} does not match {as_json(expected)}"
+        case "format":
+            return f"{as_json(value)} is not a {as_json(expected)}"
+    if error.message.endswith("for not nullable"):  # OAS 3.0's `nullable` keyword
+        return f"{as_json(value)} is not allowed (not nullable)"
+    return error.message
 
 
 def _violations_of(error: ValidationError, where: str) -> list[Violation]:
@@ -65,14 +97,16 @@ def _violations_of(error: ValidationError, where: str) -> list[Violation]:
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         known = set(error.schema.get("properties", {}))
         return [
-            Violation(where, _pointer([*path, key]), f"unknown field {key!r}")
+            Violation(where, join([*path, key]), f"unknown field {as_json(key)}")
             for key in instance
             if key not in known
         ]
     if error.validator == "required" and isinstance(error.validator_value, list):
         missing = [key for key in error.validator_value if key not in instance]
-        return [Violation(where, _pointer([*path, key]), f"{key!r} is required") for key in missing]
-    return [Violation(where, _pointer(path), error.message)]
+        return [
+            Violation(where, join([*path, key]), f"{as_json(key)} is required") for key in missing
+        ]
+    return [Violation(where, join(path), _message(error))]
 
 
 class SchemaValidator:
@@ -114,8 +148,7 @@ class Validators:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        resource = Resource.from_contents(spec.document, default_specification=DRAFT4)
-        self.registry: Registry = Registry().with_resource(SPEC_URI, resource)
+        self.registry: Registry = spec.registry
         self.fast_checks = FastChecks(SPEC_URI, spec.document, {"date-time": _is_utc_datetime})
         self.for_pointer = cache(self._for_pointer)
 
@@ -142,7 +175,7 @@ class Validators:
         operation = self.spec.operations[operation_id]
         if operation.request_body is None:
             return None
-        where = _operation_pointer(operation.path, operation.method) + "/requestBody"
+        where = operation.pointer + "/requestBody"
         return self._media_validator(operation.request_body, media_type, where)
 
     def response(
@@ -153,7 +186,7 @@ class Validators:
         key = str(status) if str(status) in operation.responses else "default"
         if key not in operation.responses:
             return None
-        where = _operation_pointer(operation.path, operation.method) + f"/responses/{key}"
+        where = operation.pointer + f"/responses/{key}"
         return self._media_validator(operation.responses[key], media_type, where)
 
     def _media_validator(
@@ -161,16 +194,14 @@ class Validators:
     ) -> SchemaValidator | None:
         """The validator of the schema for `media_type` in `node` (found at `where`, or where
         its `$ref` leads): the schema's own `$ref`, or the place the inline schema stands."""
-        while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-            where = node["$ref"][1:]
-            node = self.spec.pointer(where)
+        node, where = self.spec.follow(node, where)
         media = node.get("content", {}).get(media_type)
         if media is None or "schema" not in media:
             return None
         ref = media["schema"].get("$ref") if isinstance(media["schema"], dict) else None
         if isinstance(ref, str) and ref.startswith("#/"):
             return self.for_pointer(ref[1:])
-        return self.for_pointer(f"{where}/content/{_escape(media_type)}/schema")
+        return self.for_pointer(f"{where}/content/{escape(media_type)}/schema")
 
 
 def _anchored(node: Any) -> Any:
@@ -185,11 +216,3 @@ def _anchored(node: Any) -> Any:
     if isinstance(node, list):
         return [_anchored(item) for item in node]
     return node
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
-def _operation_pointer(path: str, method: str) -> str:
-    return f"/paths/{_escape(path)}/{method}"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from mock_server.fixtures import FixtureError, load_fixtures
-from mock_server.validators import Validators
-
-from .conftest import room_json
+from rooms_spec.validators import Validators
+from tests.support.mock import room_json
 
 GOOD = room_json()
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from .conftest import API, assert_problem, create
+from tests.support.mock import API, assert_problem, create
 
 ROOMS = f"{API}/rooms"
 CONFIG = {"max_participants": 150, "recording_enabled": True, "chat_enabled": False}
@@ -239,6 +239,15 @@ def test_list_rejects_bad_paging(client: TestClient, query: str) -> None:
 def test_list_bounds_are_accepted(client: TestClient) -> None:
     for query in ("limit=1", "limit=100", "offset=0", "offset=1000000"):
         assert client.get(f"{ROOMS}?{query}").status_code == 200
+    largest = 2**63 - 1  # the contract's maximum offset, a 64-bit integer
+    assert client.get(f"{ROOMS}?offset={largest}").json()["offset"] == largest
+
+
+@pytest.mark.parametrize("offset", [str(2**63), "1" + "0" * 29], ids=["2**63", "30-digits"])
+def test_an_offset_past_64_bits_is_a_400_naming_offset(client: TestClient, offset: str) -> None:
+    problem = assert_problem(client.get(f"{ROOMS}?offset={offset}"), 400)
+    assert [(e["in"], e["pointer"]) for e in problem["errors"]] == [("query", "/offset")]
+    assert "maximum of 9223372036854775807" in problem["errors"][0]["message"]
 
 
 # -- HTTP edges ---------------------------------------------------------------------
@@ -270,7 +279,7 @@ def test_wrong_methods_are_405_with_a_full_allow_header(
 
 
 def test_a_body_over_the_limit_is_413() -> None:
-    from .conftest import mock_client
+    from tests.support.mock import mock_client
 
     with mock_client(max_body_bytes=100) as client:
         assert_problem(client.post(ROOMS, json={"name": "x" * 200}), 413)
@@ -278,7 +287,7 @@ def test_a_body_over_the_limit_is_413() -> None:
 
 
 def test_past_the_room_cap_create_is_409_and_nothing_changes() -> None:
-    from .conftest import mock_client
+    from tests.support.mock import mock_client
 
     with mock_client(max_rooms=2) as client:
         create(client)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from mock_server import MockServer, MockSettings
-
-from .conftest import API, assert_problem, create, mock_client, room_json
+from tests.support.mock import API, assert_problem, create, mock_client, room_json
 
 ROOMS = f"{API}/rooms"
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 # -- Prefer ---------------------------------------------------------------------------
@@ -93,6 +95,36 @@ def test_reset_with_a_body_loads_known_rooms(client: TestClient) -> None:
     bad = client.post("/_mock/reset", json={"rooms": [{**room, "status": "paused"}]})
     assert_problem(bad, 400)
     assert client.get(ROOMS).json()["total"] == 1
+
+
+def test_reset_reads_the_fixture_file_again(tmp_path: Path) -> None:
+    fixtures = tmp_path / "rooms.json"
+    fixtures.write_text(json.dumps({"rooms": [room_json(id="room_first1")]}))
+    with mock_client(fixtures=fixtures) as client:
+        fixtures.write_text(json.dumps({"rooms": [room_json(id="room_second2", name="Two")]}))
+        assert client.post("/_mock/reset").json() == {"rooms": 1}
+        assert client.get(f"{ROOMS}/room_second2").json()["name"] == "Two"
+        assert_problem(client.get(f"{ROOMS}/room_first1"), 404)
+
+
+def test_reset_with_a_fixture_file_gone_bad_keeps_the_rooms(tmp_path: Path) -> None:
+    fixtures = tmp_path / "rooms.json"
+    fixtures.write_text(json.dumps({"rooms": [room_json(id="room_first1")]}))
+    with mock_client(fixtures=fixtures) as client:
+        create(client)
+        fixtures.write_text('{"rooms": [{"id": "room_1"}]}')
+        problem = assert_problem(client.post("/_mock/reset"), 409)
+        assert str(fixtures) in problem["detail"] and "Nothing was reset" in problem["detail"]
+        assert client.get(ROOMS).json()["total"] == 2
+
+
+def test_unknown_controls_and_wrong_methods_are_problems(client: TestClient) -> None:
+    problem = assert_problem(client.get("/_mock/nope"), 404)
+    assert "/_mock/reset" in problem["detail"]
+    wrong = client.get("/_mock/reset")
+    assert_problem(wrong, 405)
+    assert wrong.headers["allow"] == "POST"
+    assert_problem(client.post("/_mock/reset", content=b"{", headers=JSON_TYPE), 400)
 
 
 def test_health_counts_rooms(seeded_client: TestClient) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .servers import running_mock
+from tests.support.servers import running_mock
 
 CLIENTS = 32
 DURATION_S = float(os.environ.get("ROOMS_CONCURRENCY_SECONDS", "3"))

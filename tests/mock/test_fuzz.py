@@ -24,7 +24,7 @@ from schemathesis.engine import Status, events, from_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server import MockServer, MockSettings
-from mock_server.spec import load_spec
+from rooms_spec import load_spec
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from mock_server.spec import Spec, load_spec
-from mock_server.validators import Validators
+from rooms_spec import Spec, load_spec
+from rooms_spec.validators import Validators
 
 SPEC = load_spec()
 
