@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from rooms_spec.json_text import as_json
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "max_participants": 100,
     "recording_enabled": False,
@@ -30,33 +32,32 @@ Clock = Callable[[], datetime]
 
 
 class RoomError(Exception):
-    """A request the contract refuses; `room_id` names the room concerned."""
+    """A request the contract refuses; `room_id` names the room concerned.
 
-    def __init__(self, room_id: str, message: str) -> None:
-        super().__init__(message)
+    Each kind says what went wrong in its `template`, which may name `{room}` (the
+    id, as JSON) and any detail given as a keyword."""
+
+    template = "The request conflicts with the room {room}."
+
+    def __init__(self, room_id: str = "", **details: object) -> None:
+        super().__init__(self.template.format(room=as_json(room_id), **details))
         self.room_id = room_id
 
 
 class RoomNotFound(RoomError):
-    def __init__(self, room_id: str) -> None:
-        super().__init__(room_id, f"No room has the id {room_id!r}.")
+    template = "No room has the id {room}."
 
 
 class RoomEnded(RoomError):
-    def __init__(self, room_id: str) -> None:
-        super().__init__(room_id, f"The room {room_id!r} is ended and can no longer be updated.")
+    template = "The room {room} is ended and can no longer be updated."
 
 
 class RoomAlreadyEnded(RoomError):
-    def __init__(self, room_id: str) -> None:
-        super().__init__(room_id, f"The room {room_id!r} is already ended.")
+    template = "The room {room} is already ended."
 
 
 class RoomLimitReached(RoomError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            "", f"The server holds {limit} rooms, its limit; delete rooms to create more."
-        )
+    template = "The server holds {limit} rooms, its limit; delete rooms to create more."
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -191,7 +192,7 @@ class RoomStore:
 
     def create(self, name: str, config: Mapping[str, Any] | None = None) -> Room:
         if self.max_rooms is not None and len(self._rooms) >= self.max_rooms:
-            raise RoomLimitReached(self.max_rooms)
+            raise RoomLimitReached(limit=self.max_rooms)
         room = Room(
             id=self._new_id(),
             name=name,

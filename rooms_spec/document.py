@@ -17,6 +17,7 @@ from referencing._core import Resolver
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT4
 
+from .json_text import as_json
 from .operations import Operation, iter_operations, methods_of
 from .pointer import node_at
 
@@ -85,12 +86,12 @@ class Spec:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen:
-                raise SpecError(f"{self.path}: $ref {ref!r} refers to itself")
+                raise SpecError(f"{self.path}: $ref {as_json(ref)} refers to itself")
             seen.add(ref)
             try:
                 node = self.resolver.lookup(ref).contents
             except Unresolvable:
-                raise SpecError(f"{self.path}: cannot resolve $ref {ref!r}") from None
+                raise SpecError(f"{self.path}: cannot resolve $ref {as_json(ref)}") from None
             pointer = ref.partition("#")[2]
         return node, pointer
 
@@ -114,9 +115,11 @@ def read_document(path: Path) -> dict[str, Any]:
         raise SpecError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: is a directory, not a spec file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise SpecError(f"{path}: cannot read: {reason}") from None
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise SpecError(f"{path}: not UTF-8 (byte 0x{byte:02x} at offset {error.start})") from None
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read: {error.strerror or error}") from None
     try:
         document = yaml.safe_load(text)
     except RecursionError:
@@ -147,7 +150,7 @@ def check_document(document: dict[str, Any], path: Path) -> None:
 
     if not str(document.get("openapi", "")).startswith("3.0"):
         version = document.get("openapi")
-        raise SpecError(f"{path}: not an OpenAPI 3.0 document (openapi: {version!r})")
+        raise SpecError(f"{path}: not an OpenAPI 3.0 document (openapi: {as_json(version)})")
     try:
         validate(document)
     except OpenAPIValidationError as error:
@@ -155,4 +158,6 @@ def check_document(document: dict[str, Any], path: Path) -> None:
         message = error.message.splitlines()[0]  # the rest repeats the schema and the instance
         raise SpecError(f"{path}: invalid OpenAPI at {where}: {message}") from None
     except Unresolvable as error:
-        raise SpecError(f"{path}: invalid OpenAPI: cannot resolve $ref {error.ref!r}") from None
+        raise SpecError(
+            f"{path}: invalid OpenAPI: cannot resolve $ref {as_json(error.ref)}"
+        ) from None

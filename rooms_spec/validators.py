@@ -8,7 +8,6 @@ bodies they describe, not Python's reprs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,6 +20,7 @@ from referencing import Registry
 
 from .document import SPEC_URI, Spec
 from .fast_check import FastCheck, FastChecks
+from .json_text import as_json
 from .pointer import escape, join
 
 
@@ -51,15 +51,6 @@ def _is_utc_datetime(value: object) -> bool:
 
 FORMAT_CHECKER = FormatChecker(formats=())
 FORMAT_CHECKER.checks("date-time")(_is_utc_datetime)
-
-
-def as_json(value: Any, limit: int = 60) -> str:
-    """A value as JSON text, cut to `limit` characters, for a message."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _message(error: ValidationError) -> str:

@@ -1,8 +1,8 @@
 """`rooms-contract lint [SPEC]`: is the spec valid OpenAPI that follows the project's rules?
 
 Each finding is printed as `FILE:LINE: [rule-id] message`. Exit 0 when the spec
-is clean, 1 when there are findings, 2 when it cannot be read or the command
-line is wrong (one line on stderr, never a traceback).
+is clean, 1 when there are findings, 2 when it cannot be read, is not OpenAPI 3.0
+or the command line is wrong (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -10,18 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mock_server.spec import Spec, SpecError, default_spec_path, read_document
+from rooms_spec import Spec, default_spec_path, read_document
 
-from .lint_lines import LineMap
-from .lint_rules import LINT_RULES, LintContext
-
-
-class UsageError(Exception):
-    """The command line is wrong; the message is one line."""
+from .._cli import Parser, add_choice, require_openapi, run
+from .lines import LineMap
+from .rules import LINT_RULES, LintContext
 
 
 @dataclass(frozen=True)
@@ -42,34 +38,29 @@ class LintFinding:
 
 
 def lint_file(path: Path, display: str | None = None) -> list[LintFinding]:
-    """Every finding in the spec at `path`, in file order. Raises SpecError if unreadable."""
+    """Every finding in the spec at `path`, in file order. Raises SpecError if unusable."""
     document = read_document(path)
+    require_openapi(document, path, "3.0")
     lines = LineMap(path.read_text(encoding="utf-8"))
     context = LintContext(Spec(document, path))
     name = display or str(path)
     found: dict[tuple[str, int | None, str], LintFinding] = {}
     for rule in LINT_RULES.values():
-        for finding in rule(context):
-            line = lines.line_of(finding.parts)
+        for finding in rule.check(context):
+            line = lines.line_of(finding.pointer)
             found.setdefault(
-                (finding.rule, line, finding.message),
-                LintFinding(name, line, finding.rule, finding.message),
+                (rule.id, line, finding.message), LintFinding(name, line, rule.id, finding.message)
             )
     return sorted(found.values(), key=lambda item: (item.line or 0, item.rule, item.message))
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"rooms-contract lint: {message}")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="rooms-contract lint",
         description="Validate an OpenAPI spec and hold it to the project's rules.",
     )
     parser.add_argument("spec", nargs="?", help="the spec (default: the project's openapi.yaml)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_choice(parser, "--format", ("text", "json"), default="text")
     return parser
 
 
@@ -81,17 +72,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-        path = Path(args.spec) if args.spec else default_spec_path()
-        findings = lint_file(path, args.spec or _display(path))
-    except (UsageError, SpecError) as error:
-        print(error, file=sys.stderr)
-        return 2
-    except Exception as error:  # the CI edge: one line, never a traceback
-        print(f"rooms-contract lint: {type(error).__name__}: {error}", file=sys.stderr)
-        return 2
+def _lint(args: argparse.Namespace) -> int:
+    path = Path(args.spec) if args.spec else default_spec_path()
+    findings = lint_file(path, args.spec or _display(path))
     if args.format == "json":
         print(json.dumps([finding.as_dict() for finding in findings], indent=2))
     else:
@@ -99,3 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             print(finding)
         print(f"{len(findings)} finding(s)" if findings else f"{args.spec or 'spec'}: clean")
     return 1 if findings else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_parser(), _lint, argv)

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from .diff_rules import LEVELS, Change
+from .rules import LEVELS, Change
 
 _MARKS = {"breaking": "BREAKING", "warning": "WARNING", "compatible": "ok"}
 _ICONS = {"breaking": ":x:", "warning": ":warning:", "compatible": ":white_check_mark:"}

@@ -1,14 +1,14 @@
 """Map a JSON Pointer into a YAML file back to the line it was written on.
 
 `yaml.compose` keeps a mark on every node; walking the composed tree along
-the pointer gives the line of the deepest node that exists.
+the pointer's tokens gives the line of the deepest node that exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import yaml
+
+from rooms_spec.pointer import split
 
 
 class LineMap:
@@ -20,14 +20,14 @@ class LineMap:
         except yaml.YAMLError:
             self.root = None
 
-    def line_of(self, parts: Sequence[str | int]) -> int | None:
-        """The 1-based line of the node at `parts`, or of its nearest existing ancestor."""
+    def line_of(self, pointer: str) -> int | None:
+        """The 1-based line of the node at a JSON Pointer, or of its nearest existing ancestor."""
         node = self.root
         if node is None:
             return None
         line = node.start_mark.line + 1
-        for part in parts:
-            child = _child(node, str(part))
+        for part in split(pointer):
+            child = _child(node, part)
             if child is None:
                 break
             key, node = child

@@ -1,6 +1,6 @@
 """Schemas reduced to what they mean, so refactors compare equal.
 
-A `Shape` is a schema with every `$ref` followed (by `referencing`), every
+A `Shape` is a schema with every `$ref` followed (by `rooms_spec.Spec`), every
 `allOf` merged, `oneOf`/`anyOf` siblings pushed into the branches, and every
 annotation (description, example, title, ...) dropped. Two specs that differ
 only by `$ref` versus inline, a split into `allOf`, key order or prose give
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from functools import reduce
+from collections.abc import Iterable
 from typing import Any
 
-from referencing._core import Resolver
-
-from .diff_document import Document
+from rooms_spec import Spec
 
 Shape = dict[str, Any]
 
@@ -32,29 +30,29 @@ def enum_value(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def shape_of(schema: Any, document: Document, resolver: Resolver | None = None) -> Shape:
-    """The meaning of `schema` (which may be a `$ref`) inside `document`."""
-    return _Shaper(document).shape(schema, resolver or document.resolver, ())
+def shape_of(schema: Any, spec: Spec) -> Shape:
+    """The meaning of `schema` (which may be a `$ref`) inside `spec`."""
+    return _Shaper(spec).shape(schema, ())
 
 
 class _Shaper:
-    def __init__(self, document: Document) -> None:
-        self.document = document
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
 
-    def shape(self, schema: Any, resolver: Resolver, refs: tuple[str, ...]) -> Shape:
+    def shape(self, schema: Any, refs: tuple[str, ...]) -> Shape:
+        """`refs` are the `$ref`s followed to get here: meeting one again is recursion."""
         if not isinstance(schema, dict):
             return {}
         ref = schema.get("$ref")
         if isinstance(ref, str):
             if ref in refs:
                 return {"recursive": ref}
-            target, resolver = self.document.resolve(schema, resolver)
-            return self.shape(target, resolver, (*refs, ref))
-        parts = [self._own(schema, resolver, refs)]
-        parts += [self.shape(part, resolver, refs) for part in schema.get("allOf", [])]
+            return self.shape(self.spec.resolve(schema), (*refs, ref))
+        parts = [self._own(schema, refs)]
+        parts += [self.shape(part, refs) for part in schema.get("allOf", [])]
         return merge_all(parts)
 
-    def _own(self, schema: dict[str, Any], resolver: Resolver, refs: tuple[str, ...]) -> Shape:
+    def _own(self, schema: dict[str, Any], refs: tuple[str, ...]) -> Shape:
         """The schema's own keywords, without `allOf`."""
         shape: Shape = {}
         if "type" in schema:
@@ -72,32 +70,31 @@ class _Shaper:
                 shape[flag] = True
         if "properties" in schema:
             shape["properties"] = {
-                name: self.shape(value, resolver, refs)
-                for name, value in schema["properties"].items()
+                name: self.shape(value, refs) for name, value in schema["properties"].items()
             }
         if schema.get("required"):
             shape["required"] = frozenset(schema["required"])
         extra = schema.get("additionalProperties", True)
         if extra is not True:
             shape["additionalProperties"] = (
-                extra if isinstance(extra, bool) else self.shape(extra, resolver, refs)
+                extra if isinstance(extra, bool) else self.shape(extra, refs)
             )
         if "items" in schema:
-            shape["items"] = self.shape(schema["items"], resolver, refs)
+            shape["items"] = self.shape(schema["items"], refs)
         for key in _BRANCHES:
             if key in schema:
-                shape[key] = tuple(self.shape(branch, resolver, refs) for branch in schema[key])
+                shape[key] = tuple(self.shape(branch, refs) for branch in schema[key])
         return shape
 
 
 def merge_all(parts: list[Shape]) -> Shape:
     """`allOf` of `parts`: one shape, with any `oneOf`/`anyOf` distributed over the rest."""
     branch_lists = {key: [part.pop(key) for part in parts if key in part] for key in _BRANCHES}
-    base = reduce(merge, parts, {})
+    base = _merged(parts)
     for key, lists in branch_lists.items():
         if not lists:
             continue
-        combos = [reduce(merge, combo, {}) for combo in itertools.product(*lists)]
+        combos = [_merged(combo) for combo in itertools.product(*lists)]
         if len(combos) == 1:
             base = merge(base, combos[0])
         else:
@@ -105,6 +102,13 @@ def merge_all(parts: list[Shape]) -> Shape:
     if any(key in base for key in _BRANCHES):
         return {key: base[key] for key in _BRANCHES if key in base}
     return base
+
+
+def _merged(parts: Iterable[Shape]) -> Shape:
+    merged: Shape = {}
+    for part in parts:
+        merged = merge(merged, part)
+    return merged
 
 
 def merge(left: Shape, right: Shape) -> Shape:

@@ -1,0 +1,1 @@
+"""`rooms-contract diff`: classify every change between two specs, from existing clients' side."""

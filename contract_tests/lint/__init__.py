@@ -1,0 +1,1 @@
+"""`rooms-contract lint`: hold a spec to OpenAPI and to the project's rules."""
