@@ -65,6 +65,7 @@ class _Shaper:
         for key in (*_KEPT_AS_IS, *LOWER_BOUNDS, *UPPER_BOUNDS):
             if key in schema:
                 shape[key] = schema[key]
+        _integer_format_as_bounds(shape)
         for key, flag in EXCLUSIVE.items():
             if schema.get(flag) and key in schema:
                 shape[flag] = True
@@ -85,6 +86,27 @@ class _Shaper:
             if key in schema:
                 shape[key] = tuple(self.shape(branch, refs) for branch in schema[key])
         return shape
+
+
+# What `format: int32` and `int64` mean for an integer: a range, nothing else.
+INTEGER_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _integer_format_as_bounds(shape: Shape) -> None:
+    """An integer's int32/int64 format becomes the bounds it implies, so the format a
+    spec adds to an integer already bounded within its range is not a change (and one
+    that does narrow the range shows as the bound it sets)."""
+    span = INTEGER_RANGES.get(shape.get("format", ""))
+    if span is None or shape.get("type") != frozenset({"integer"}):
+        return
+    del shape["format"]
+    low, high = span
+    if shape.get("minimum", low - 1) < low:
+        shape["minimum"] = low
+        shape.pop("exclusiveMinimum", None)
+    if shape.get("maximum", high + 1) > high:
+        shape["maximum"] = high
+        shape.pop("exclusiveMaximum", None)
 
 
 def merge_all(parts: list[Shape]) -> Shape:

@@ -342,3 +342,22 @@ def test_a_oneof_variant_added_to_a_response_is_breaking(tmp_path: Path) -> None
 
     changes = diff_files(BASE, mutated(mutate, tmp_path))
     assert {change.rule for change in changes} == {"response-variant-added"}
+
+
+LIMIT_SCHEMA = f"{LIST}/parameters/0/schema"
+
+
+@pytest.mark.parametrize("fmt", ["int32", "int64"])
+def test_an_integer_format_within_its_bounds_is_no_change(fmt: str, tmp_path: Path) -> None:
+    assert diff_files(BASE, mutated(set_at(LIMIT_SCHEMA, "format", fmt), tmp_path)) == []
+
+
+def test_an_integer_format_that_narrows_the_range_is_the_bound_it_sets(tmp_path: Path) -> None:
+    def mutate(spec: Spec) -> None:
+        node(spec, LIMIT_SCHEMA).pop("maximum")
+
+    unbounded = write_spec(tmp_path, "old.yaml", mutate)
+    bounded = write_spec(tmp_path, "new.yaml", mutate, set_at(LIMIT_SCHEMA, "format", "int32"))
+    [change] = diff_files(unbounded, bounded)
+    assert change.rule == "request-bounds-narrowed"
+    assert "maximum none -> 2147483647" in change.message
