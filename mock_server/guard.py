@@ -28,7 +28,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope
 
 from rooms_spec import Operation, Spec
-from rooms_spec.validators import SchemaValidator, Validators, Violation, as_json
+from rooms_spec.json_text import as_json
+from rooms_spec.validators import SchemaValidator, Validators, Violation
 
 from .prefer import Preference, PreferError, forced_response, parse_prefer
 from .responses import problem

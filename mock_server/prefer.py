@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rooms_spec import Operation, Spec
+from rooms_spec.json_text import as_json
 
 from .responses import PROBLEM_JSON, problem_body
 
@@ -85,7 +86,11 @@ def forced_response(
             int(status), media_type, body, _headers(response, body, spec.base_path, allow)
         )
     documented = ", ".join(operation.responses)
-    wanted = f"example {preference.example!r}" if preference.example else f"code {preference.code}"
+    wanted = (
+        f"example {as_json(preference.example)}"
+        if preference.example
+        else f"code {preference.code}"
+    )
     raise PreferError(
         f"{operation.operation_id} documents no {wanted} (its responses: {documented})."
     )

@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from rooms_spec import Operation, Spec
+from rooms_spec.json_text import as_json
 from rooms_spec.validators import Validators, Violation
 
 from .responses import problem
@@ -64,7 +65,9 @@ def response_violations(
     media_type = (content_type or "").split(";", 1)[0].strip()
     if media_type not in content:
         listed = ", ".join(content)
-        found.append(Violation("header", "/Content-Type", f"{content_type!r} is not {listed}"))
+        found.append(
+            Violation("header", "/Content-Type", f"{as_json(content_type)} is not {listed}")
+        )
         return found
     try:
         # The standard library, not orjson: orjson reads integers past 64 bits as floats.

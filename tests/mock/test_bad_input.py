@@ -40,6 +40,7 @@ BAD: dict[str, list[str | Callable[[Path], str]]] = {
 }
 FLAGS_WITHOUT_VALUE = ["--strict", "--access-log"]
 CASES = [(option, value) for option, values in BAD.items() for value in values]
+IDS = [f"{o}={v if isinstance(v, str) else f'made{i}'}" for i, (o, v) in enumerate(CASES)]
 
 
 def _write(path: Path, text: str) -> str:
@@ -55,7 +56,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("option", "value"), CASES, ids=[f"{o}={v}" for o, v in CASES])
+@pytest.mark.parametrize(("option", "value"), CASES, ids=IDS)
 def test_a_bad_value_is_one_line_and_exit_2(
     option: str,
     value: str | Callable[[Path], str],

@@ -25,7 +25,7 @@ def test_prefer_code_forces_the_documented_example_without_touching_state(
     before = seeded_client.get(ROOMS).json()
     response = seeded_client.get(f"{ROOMS}/room_abc123", headers={"Prefer": "code=404"})
     problem = assert_problem(response, 404)
-    assert problem["detail"] == "No room has the id 'room_missing1'."
+    assert problem["detail"] == 'No room has the id "room_missing1".'
     assert response.headers["preference-applied"] == "code=404"
     forced = seeded_client.delete(f"{ROOMS}/room_abc123", headers={"Prefer": "code=204"})
     assert forced.status_code == 204
