@@ -8,16 +8,16 @@ import sys
 
 def dispatch(args: list[str]) -> int:
     if args and args[0] == "lint":
-        from .lint import main as lint_main
+        from .lint.cli import main as lint_main
 
         return lint_main(args[1:])
     if args and args[0] == "diff":
-        from .diff import main as diff_main
+        from .diff.cli import main as diff_main
 
         return diff_main(args[1:])
-    from .run import main as run_main
+    from .suite.cli import main as suite_main
 
-    return run_main(args)
+    return suite_main(args)
 
 
 def main(argv: list[str] | None = None) -> int:

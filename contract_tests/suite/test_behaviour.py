@@ -11,28 +11,48 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_tests import checks
-from contract_tests.budget import driven
-from contract_tests.client import LEDGER, ApiClient
-from contract_tests.schema import suite_schema, unassigned_id
-from contract_tests.strategies import (
+from contract_tests.suite import checks
+from contract_tests.suite.budget import driven
+from contract_tests.suite.client import LEDGER, ApiClient
+from contract_tests.suite.rules import (
+    CLOSED_REQUEST_BODIES,
+    CREATE_NEW_ROOM,
+    DELETE_PERMANENT,
+    END_MARKS_ENDED,
+    END_STAYS,
+    END_TWICE_409,
+    GET_EQUALS_CREATE,
+    LIST_OFFSET_PAST_END,
+    LIST_PAGES,
+    LIST_SHOWS_ROOMS,
+    MALFORMED_JSON_400,
+    NOT_JSON_415,
+    PATCH_ENDED_409,
+    PATCH_PERSISTS,
+    PATHS_AND_METHODS,
+    READ_ONLY_FIELDS,
+    UNKNOWN_ID_404,
+)
+from contract_tests.suite.schema import suite_schema, unassigned_id
+from contract_tests.suite.strategies import (
     CONFIG_FIELDS,
     NOT_JSON_MEDIA_TYPES,
-    READ_ONLY_FIELDS,
     ROOM_FIELDS,
+    SERVER_FIELDS,
+    away_from,
     field_names,
     json_values,
     malformed_json,
     request_bodies,
     unknown_ids,
 )
-from contract_tests.target import current
-from mock_server.spec import load_spec
+from contract_tests.suite.target import current
 
 target = current()
 schema = suite_schema()
-creates = request_bodies(schema, "/rooms", "POST")
-updates = request_bodies(schema, "/rooms/{id}", "PATCH")
+creates = request_bodies(schema, target.spec.operations["createRoom"])
+updates = request_bodies(schema, target.spec.operations["updateRoom"])
+configured = creates.map(away_from(checks.DEFAULT_CONFIG))  # a reset of config shows
 # The tail of List that holds a scenario's rooms, as the newest: at most this many.
 WINDOW = 100
 
@@ -60,11 +80,11 @@ def test_create_echoes_fills_defaults_and_locates(api: ApiClient, body: dict) ->
         created = checks.created_room(api, body, exchange)
         checks.fresh_id(api, created["id"], seen, exchange)
         checks.location(api, created, exchange)
-        got = checks.get_equals(api, created, "get-equals-create", "create")
+        got = checks.get_equals(api, created, GET_EQUALS_CREATE, "create")
         checks.expect(
             api,
             got.get("participant_count") == 0,
-            "create-new-room",
+            CREATE_NEW_ROOM,
             f"Get of a new room has participant_count {got.get('participant_count')!r}",
         )
 
@@ -73,7 +93,7 @@ def test_create_echoes_fills_defaults_and_locates(api: ApiClient, body: dict) ->
 def test_ids_are_unique_and_never_reused(api: ApiClient, bodies: list[dict]) -> None:
     with api.scenario():
         first = create(api, bodies[0])
-        checks.status(api, api.delete(first["id"]), 204, "delete-permanent", "delete")
+        checks.status(api, api.delete(first["id"]), 204, DELETE_PERMANENT, "delete")
         for body in bodies[1:]:
             seen = set(LEDGER.created)
             exchange = api.create(body)
@@ -81,13 +101,13 @@ def test_ids_are_unique_and_never_reused(api: ApiClient, bodies: list[dict]) -> 
             checks.fresh_id(api, created["id"], seen, exchange)
 
 
-@driven(target, body=creates, changes=updates)
+@driven(target, body=configured, changes=updates)
 def test_update_merges_config_and_persists(api: ApiClient, body: dict, changes: dict) -> None:
     with api.scenario():
         created = create(api, body)
-        before = checks.get_equals(api, created, "get-equals-create", "create")
+        before = checks.get_equals(api, created, GET_EQUALS_CREATE, "create")
         after = checks.updated_room(api, before, changes, api.patch(created["id"], changes))
-        checks.get_equals(api, after, "patch-persists", "update")
+        checks.get_equals(api, after, PATCH_PERSISTS, "update")
 
 
 @driven(target, body=creates, changes=updates)
@@ -96,8 +116,8 @@ def test_update_of_an_ended_room_is_409(api: ApiClient, body: dict, changes: dic
         created = create(api, body)
         ended = checks.ended_room(api, created, api.end(created["id"]))
         refused = api.patch(created["id"], changes)
-        checks.status(api, refused, 409, "patch-ended-409", "update of an ended room")
-        checks.get_equals(api, ended, "patch-ended-409", "a refused update")
+        checks.status(api, refused, 409, PATCH_ENDED_409, "update of an ended room")
+        checks.get_equals(api, ended, PATCH_ENDED_409, "a refused update")
 
 
 @driven(target, body=creates, end_first=st.booleans())
@@ -105,39 +125,33 @@ def test_delete_is_permanent(api: ApiClient, body: dict, end_first: bool) -> Non
     with api.scenario():
         room_id = create(api, body)["id"]
         if end_first:
-            checks.status(api, api.end(room_id), 200, "end-marks-ended", "end")
-        checks.status(api, api.delete(room_id), 204, "delete-permanent", "delete")
-        for what, exchange in (
-            ("Get", lambda: api.get(room_id)),
-            ("Update", lambda: api.patch(room_id, {})),
-            ("End", lambda: api.end(room_id)),
-            ("Delete", lambda: api.delete(room_id)),
-        ):
-            checks.status(api, exchange(), 404, "delete-permanent", f"{what} after delete")
+            checks.status(api, api.end(room_id), 200, END_MARKS_ENDED, "end")
+        checks.status(api, api.delete(room_id), 204, DELETE_PERMANENT, "delete")
+        checks.not_found(api, room_id, DELETE_PERMANENT, "after delete")
         checks.expect(
             api,
             listed(api, room_id) is None,
-            "delete-permanent",
+            DELETE_PERMANENT,
             f"the deleted room {room_id} is still in List",
         )
 
 
-@driven(target, body=creates)
+@driven(target, body=configured)
 def test_end_marks_ended_keeps_the_room_and_ends_once(api: ApiClient, body: dict) -> None:
     with api.scenario():
         created = create(api, body)
-        before = checks.get_equals(api, created, "get-equals-create", "create")
+        before = checks.get_equals(api, created, GET_EQUALS_CREATE, "create")
         ended = checks.ended_room(api, before, api.end(created["id"]))
-        checks.get_equals(api, ended, "end-stays", "end")
+        checks.get_equals(api, ended, END_STAYS, "end")
         item = listed(api, created["id"])
         checks.expect(
-            api, item is not None, "end-stays", f"the ended room {created['id']} is not in List"
+            api, item is not None, END_STAYS, f"the ended room {created['id']} is not in List"
         )
         assert item is not None
-        checks.same_room(api, item, ended, api.history[-1], "end-stays", "the ended room in List")
+        checks.same_room(api, item, ended, api.history[-1], END_STAYS, "the ended room in List")
         again = api.end(created["id"])
-        checks.status(api, again, 409, "end-twice-409", "a second end")
-        checks.get_equals(api, ended, "end-twice-409", "a second end")
+        checks.status(api, again, 409, END_TWICE_409, "a second end")
+        checks.get_equals(api, ended, END_TWICE_409, "a second end")
 
 
 @driven(
@@ -156,10 +170,10 @@ def test_list_counts_orders_and_pages(
         by_id = {item.get("id"): item for item in window["rooms"]}
         for room in created:
             checks.expect(
-                api, room["id"] in by_id, "list-shows-rooms", f"{room['id']} is not in List"
+                api, room["id"] in by_id, LIST_SHOWS_ROOMS, f"{room['id']} is not in List"
             )
             checks.same_room(
-                api, by_id[room["id"]], room, api.history[-1], "list-shows-rooms", "listed room"
+                api, by_id[room["id"]], room, api.history[-1], LIST_SHOWS_ROOMS, "listed room"
             )
         # The tail that holds this scenario's rooms, read again in pages of `page_size`.
         skip = max(0, len(window["rooms"]) - len(bodies) - 1)
@@ -170,7 +184,7 @@ def test_list_counts_orders_and_pages(
         checks.expect(
             api,
             paged == whole,
-            "list-pages",
+            LIST_PAGES,
             f"pages of {page_size} from offset {start + skip} gave {paged}, one page gave {whole}",
         )
 
@@ -178,11 +192,11 @@ def test_list_counts_orders_and_pages(
         checks.page(api)  # the defaults, echoed
         checks.settled(api, attempt)
         offset = checks.total(api) + beyond
-        past = checks.page(api, "list-offset-past-end", offset=offset)
+        past = checks.page(api, LIST_OFFSET_PAST_END, offset=offset)
         checks.expect(
             api,
             past["rooms"] == [] or past["total"] > offset,
-            "list-offset-past-end",
+            LIST_OFFSET_PAST_END,
             f"offset {offset} of {past['total']} rooms gave {len(past['rooms'])} rooms",
         )
 
@@ -190,23 +204,16 @@ def test_list_counts_orders_and_pages(
 @driven(target, room_id=unknown_ids())
 def test_unknown_ids_are_404(api: ApiClient, room_id: str) -> None:
     with api.scenario():
-        for what, exchange in (
-            ("Get", lambda: api.get(room_id)),
-            ("Update", lambda: api.patch(room_id, {})),
-            ("End", lambda: api.end(room_id)),
-            ("Delete", lambda: api.delete(room_id)),
-        ):
-            checks.status(api, exchange(), 404, "unknown-id-404", f"{what} of an unknown id")
+        checks.not_found(api, room_id, UNKNOWN_ID_404, "of an unknown id")
         nowhere = api.request("GET", f"/rooms/{room_id}/nowhere")
-        checks.status(api, nowhere, 404, "paths-and-methods", "an unknown path")
+        checks.status(api, nowhere, 404, PATHS_AND_METHODS, "an unknown path")
 
 
-SPEC = load_spec(target.spec)
 UNSUPPORTED = [
     (path, method)
-    for path in SPEC.document["paths"]
+    for path in target.spec.document["paths"]
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-    if method not in SPEC.methods_of(path)
+    if method not in target.spec.methods_of(path)
 ]
 
 
@@ -215,16 +222,16 @@ def test_unsupported_methods_are_405_with_allow(
     api: ApiClient, path_and_method: tuple[str, str]
 ) -> None:
     path, method = path_and_method
-    allowed = SPEC.methods_of(path)
+    allowed = target.spec.methods_of(path)
     with api.scenario():
         exchange = api.request(method, path.replace("{id}", unassigned_id()))
-        checks.status(api, exchange, 405, "paths-and-methods", f"{method} {path}")
-        allow = {part.strip() for part in exchange.headers.get("allow", "").split(",")}
+        checks.status(api, exchange, 405, PATHS_AND_METHODS, f"{method} {path}")
+        allow = {part.strip() for part in (exchange.header("allow") or "").split(",")}
         checks.expect(
             api,
             allow == set(allowed),
-            "paths-and-methods",
-            f"Allow is {exchange.headers.get('allow')!r}, expected {', '.join(allowed)}",
+            PATHS_AND_METHODS,
+            f"Allow is {exchange.header('allow')!r}, expected {', '.join(allowed)}",
         )
 
 
@@ -240,21 +247,19 @@ def test_request_bodies_are_closed(
 ) -> None:
     known = CONFIG_FIELDS if inside_config else ROOM_FIELDS
     field = name.draw(field_names(known), label="field")
-    rule_id = (
-        "read-only-fields"
-        if field in READ_ONLY_FIELDS and not inside_config
-        else "closed-request-bodies"
+    rule = (
+        READ_ONLY_FIELDS if field in SERVER_FIELDS and not inside_config else CLOSED_REQUEST_BODIES
     )
     if inside_config:
         bad = {**body, "config": {**body.get("config", {}), field: value}}
     else:
         bad = {**body, field: value}
     with api.scenario():
-        checks.status(api, api.create(bad), 400, rule_id, f"create with {field!r}")
+        checks.status(api, api.create(bad), 400, rule, f"create with {field!r}")
         room = create(api, body)
         update = {"config": {field: value}} if inside_config else {field: value}
-        checks.status(api, api.patch(room["id"], update), 400, rule_id, f"update with {field!r}")
-        checks.get_equals(api, room, rule_id, "a refused update")
+        checks.status(api, api.patch(room["id"], update), 400, rule, f"update with {field!r}")
+        checks.get_equals(api, room, rule, "a refused update")
 
 
 @driven(target, raw=malformed_json())
@@ -262,10 +267,10 @@ def test_malformed_json_is_400(api: ApiClient, raw: bytes) -> None:
     json_type = {"Content-Type": "application/json"}
     with api.scenario():
         created = api.request("POST", "/rooms", content=raw, headers=json_type)
-        checks.status(api, created, 400, "malformed-json-400", "create with malformed JSON")
+        checks.status(api, created, 400, MALFORMED_JSON_400, "create with malformed JSON")
         room = create(api, {"name": "malformed JSON target"})
         updated = api.request("PATCH", f"/rooms/{room['id']}", content=raw, headers=json_type)
-        checks.status(api, updated, 400, "malformed-json-400", "update with malformed JSON")
+        checks.status(api, updated, 400, MALFORMED_JSON_400, "update with malformed JSON")
 
 
 @driven(target, body=creates, media_type=st.sampled_from((*NOT_JSON_MEDIA_TYPES, None)))
@@ -276,10 +281,10 @@ def test_bodies_that_are_not_json_are_415(
     content = checks.json_bytes(body)
     with api.scenario():
         refused = api.request("POST", "/rooms", content=content, headers=headers)
-        checks.status(api, refused, 415, "not-json-415", f"create as {media_type or 'no type'}")
+        checks.status(api, refused, 415, NOT_JSON_415, f"create as {media_type or 'no type'}")
         room = create(api, body)
         path = f"/rooms/{room['id']}"
         refused = api.request("PATCH", path, content=content, headers=headers)
-        checks.status(api, refused, 415, "not-json-415", f"update as {media_type or 'no type'}")
+        checks.status(api, refused, 415, NOT_JSON_415, f"update as {media_type or 'no type'}")
         empty = api.request("POST", "/rooms", content=b"")
-        checks.status(api, empty, 400, "not-json-415", "create with an empty body and no type")
+        checks.status(api, empty, 400, NOT_JSON_415, "create with an empty body and no type")

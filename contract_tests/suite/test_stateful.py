@@ -8,11 +8,11 @@ deletes the rooms each scenario made.
 
 from __future__ import annotations
 
-from contract_tests import schema_checks  # noqa: F401  (registers the contract's checks)
-from contract_tests.budget import hypothesis_settings, seeded
-from contract_tests.client import LEDGER, ApiClient
-from contract_tests.schema import suite_schema
-from contract_tests.target import current
+from contract_tests.suite import schema_checks  # noqa: F401  (registers the contract's checks)
+from contract_tests.suite.budget import hypothesis_settings, seeded
+from contract_tests.suite.client import LEDGER, ApiClient
+from contract_tests.suite.schema import suite_schema
+from contract_tests.suite.target import current
 
 LIFECYCLE = ("createRoom", "getRoom", "updateRoom", "endRoom", "deleteRoom")
 STEPS = 8

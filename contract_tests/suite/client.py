@@ -1,5 +1,5 @@
-"""A thin HTTP client for the behaviour checks: it records every exchange, renders each as a
-curl line, and keeps a ledger of the rooms the suite created so it can delete them.
+"""A thin HTTP client for the behaviour checks: it records every exchange (`exchange.py`) and
+keeps a ledger of the rooms the suite created so it can delete them.
 
 The suite runs against shared servers (staging), so it never assumes it is alone: it only
 reasons about rooms it created, and removes them when a scenario and the session end.
@@ -7,7 +7,6 @@ reasons about rooms it created, and removes them when a scenario and the session
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -16,57 +15,10 @@ from typing import Any
 import httpx
 import orjson
 
+from .exchange import Exchange
 from .target import Target
 
 ROOM = "/rooms/{}"
-SENSITIVE = ("authorization", "cookie", "token", "key", "secret", "password")
-MAX_SHOWN_BODY = 2000
-
-
-def masked(name: str, value: str) -> str:
-    """A header value fit for a report: credentials are never printed."""
-    return "***" if any(word in name.lower() for word in SENSITIVE) else value
-
-
-@dataclass(frozen=True, eq=False)
-class Exchange:
-    """One request the suite sent and the response it got (each one distinct)."""
-
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: bytes | None
-    status: int
-    headers: httpx.Headers
-    body: bytes
-
-    def json(self) -> Any:
-        """The body as JSON, or None when it is not JSON (the check then reports the body)."""
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError:
-            return None
-
-    @property
-    def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-    def curl(self) -> str:
-        parts = ["curl", "-i", "-X", self.method, self.url]
-        for name, value in self.request_headers.items():
-            parts += ["-H", f"{name}: {masked(name, value)}"]
-        if self.request_body is not None:
-            parts += ["--data-binary", self.request_body.decode("utf-8", "backslashreplace")]
-        return shlex.join(parts)
-
-    def response_text(self) -> str:
-        """Status, headers and body, as `curl -i` would show them (long bodies cut)."""
-        lines = [f"HTTP {self.status}"]
-        lines += [f"{name}: {value}" for name, value in self.headers.items()]
-        body = self.body.decode("utf-8", "backslashreplace")
-        if len(body) > MAX_SHOWN_BODY:
-            body = body[:MAX_SHOWN_BODY] + f"... ({len(self.body)} bytes in all)"
-        return "\n".join([*lines, "", body]) if body else "\n".join(lines)
 
 
 @dataclass
@@ -119,10 +71,10 @@ class ApiClient:
         exchange = Exchange(
             method=method,
             url=str(response.request.url),
-            request_headers={**self.target.headers, **sent_headers},
+            request_headers=tuple({**self.target.headers, **sent_headers}.items()),
             request_body=content,
             status=response.status_code,
-            headers=response.headers,
+            headers=tuple(response.headers.multi_items()),
             body=response.content,
         )
         self.history.append(exchange)

@@ -1,7 +1,7 @@
-"""The Schemathesis schema of the target: the spec, the target's URL and headers, the run's
-budget, and two hooks that keep a shared server safe: one notes every room Schemathesis
-creates, so the suite can delete it; one keeps Schemathesis' updates, ends and deletes away
-from rooms the suite did not create (the spec's example id `room_abc123` may well exist)."""
+"""The Schemathesis schema of the target, and the hooks that keep a shared server safe: one
+notes every room Schemathesis creates, so the suite can delete it; two keep Schemathesis'
+updates, ends and deletes away from rooms the suite did not create (the spec's example id
+`room_abc123` may well exist)."""
 
 from __future__ import annotations
 
@@ -12,53 +12,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import schemathesis
 from schemathesis import Case, HookContext, Response
-from schemathesis.config import SchemathesisConfig
-from schemathesis.generation.meta import TestPhase
-from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from ._schemathesis import Hooks, Schema, is_stateful, load_schema
 from .client import LEDGER
-from .target import Target, current
-
-
-def schemathesis_config(target: Target) -> SchemathesisConfig:
-    settings: dict[str, Any] = {
-        "generation": {
-            "mode": "all",
-            "max-examples": target.max_examples,
-            "database": "none",
-            "no-shrink": target.fail_fast,
-        },
-        # Links come from the spec only: inferred ones may read list output, whose content
-        # depends on server state, and make the state machine flaky.
-        "phases": {"stateful": {"inference": {"algorithms": []}}},
-    }
-    if target.seed is not None:
-        settings["seed"] = target.seed
-    return SchemathesisConfig.from_dict(settings)
-
-
-@cache
-def suite_schema() -> OpenApiSchema:
-    """The session target's schema, loaded once for all the suite's modules."""
-    return load_schema(current())
-
-
-def load_schema(target: Target) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_path(target.spec, config=schemathesis_config(target))
-    schema.config.update(
-        base_url=target.base_url,
-        headers=dict(target.headers),
-        request_timeout=target.request_timeout,
-    )
-    schema.hooks.register_hook_with_name(record_rooms, "after_call")
-    schema.hooks.register_hook_with_name(spare_generated, "map_path_parameters")
-    return schema
-
+from .target import current
 
 MUTATING = {"updateRoom", "endRoom", "deleteRoom"}
 ROOM_ID = re.compile(r"^room_[A-Za-z0-9]{6,32}$")
+
+
+@cache
+def suite_schema() -> Schema:
+    """The session target's schema, loaded once for all the suite's modules."""
+    return load_schema(current(), Hooks(record_rooms, spare_generated, spare_listed))
 
 
 def is_foreign(operation: Any, path_parameters: dict[str, Any] | None) -> bool:
@@ -83,14 +50,12 @@ def spare_generated(
     return path_parameters
 
 
-@schemathesis.hook("before_call")
 def spare_listed(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
     """Examples and coverage cases (not generated through hooks) never name one either.
 
     Stateful cases are left alone: an id changed here would look to Schemathesis as if it
     came from a link."""
-    stateful = case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL
-    if not stateful and is_foreign(case.operation, case.path_parameters):
+    if not is_stateful(case) and is_foreign(case.operation, case.path_parameters):
         case.path_parameters = {**case.path_parameters, "id": unassigned_id()}
 
 

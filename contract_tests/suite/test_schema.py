@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from schemathesis import Case
 
-from contract_tests import schema_checks  # noqa: F401  (registers the contract's checks)
-from contract_tests.schema import suite_schema
+from contract_tests.suite import schema_checks  # noqa: F401  (registers the contract's checks)
+from contract_tests.suite.schema import suite_schema
 
 schema = suite_schema()
 

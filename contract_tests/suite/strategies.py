@@ -8,12 +8,17 @@ says a server must refuse.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
-from schemathesis.specs.openapi.schemas import OpenApiSchema
+from schemathesis import Case
 
-READ_ONLY_FIELDS = ("id", "status", "created_at", "participant_count", "ended_at")
+from rooms_spec import Operation
+
+from ._schemathesis import Schema
+
+SERVER_FIELDS = ("id", "status", "created_at", "participant_count", "ended_at")
 ROOM_FIELDS = ("name", "config")
 CONFIG_FIELDS = ("max_participants", "recording_enabled", "chat_enabled")
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -26,10 +31,33 @@ NOT_JSON_MEDIA_TYPES = (
 )
 
 
-def request_bodies(schema: OpenApiSchema, path: str, method: str) -> st.SearchStrategy[dict]:
+def request_bodies(schema: Schema, operation: Operation) -> st.SearchStrategy[dict]:
     """Valid bodies of one operation, as Schemathesis generates them."""
-    cases = schema[path][method].as_strategy()
-    return cases.map(lambda case: case.body).filter(lambda body: isinstance(body, dict))
+    cases = schema[operation.path][operation.method.upper()].as_strategy()
+    return cases.filter(lambda case: isinstance(case.body, dict)).map(_body)
+
+
+def _body(case: Case) -> dict[str, Any]:
+    body = case.body
+    assert isinstance(body, dict)  # kept by the filter
+    return body
+
+
+def away_from(defaults: dict[str, Any]) -> Callable[[dict], dict]:
+    """Give a body a config unlike `defaults` in every field it leaves out, so that a server
+    that resets a room's config to the defaults (on update, on end) shows it."""
+    other = {key: _other(value) for key, value in defaults.items()}
+
+    def move(body: dict) -> dict:
+        return {**body, "config": {**other, **body.get("config", {})}}
+
+    return move
+
+
+def _other(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    return value - 1 if isinstance(value, int) and value > 1 else value + 1
 
 
 def json_values() -> st.SearchStrategy[Any]:
@@ -40,7 +68,7 @@ def json_values() -> st.SearchStrategy[Any]:
 def field_names(known: tuple[str, ...]) -> st.SearchStrategy[str]:
     """Names a body must not carry: the server's own fields, or anything unknown."""
     unknown = st.text(min_size=1, max_size=20).filter(lambda name: name not in known)
-    return st.sampled_from(READ_ONLY_FIELDS) | unknown
+    return st.sampled_from(SERVER_FIELDS) | unknown
 
 
 def unknown_ids() -> st.SearchStrategy[str]:

@@ -13,11 +13,13 @@ import orjson
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
-from .rules import ContractViolation, rule
+from .rules import CREATE_LOCATION, ENDED_AT_ORDER, MEDIA_TYPES, PROBLEM_DETAILS, ContractRule
+from .violation import ContractViolation, Violation
 
 
-def _violation(rule_id: str, problem: str) -> ContractViolation:
-    return ContractViolation(rule(rule_id), f"{rule(rule_id)}\n  broken: {problem}")
+def _violation(rule: ContractRule, problem: str) -> ContractViolation:
+    """Schemathesis shows the response and its curl line; the violation names the rule."""
+    return ContractViolation(Violation((rule,), problem))
 
 
 def _json(response: Response) -> Any:
@@ -39,12 +41,12 @@ def problem_details(ctx: CheckContext, response: Response, case: Case) -> bool |
         return None
     media_type = (_header(response, "content-type") or "").split(";", 1)[0].strip().lower()
     if media_type != "application/problem+json":
-        raise _violation("problem-details", f"a {response.status_code} is {media_type!r}")
+        raise _violation(PROBLEM_DETAILS, f"a {response.status_code} is {media_type!r}")
     body = _json(response)
     if not isinstance(body, dict) or body.get("status") != response.status_code:
         got = body.get("status") if isinstance(body, dict) else body
         raise _violation(
-            "problem-details", f"a {response.status_code} whose problem `status` is {got!r}"
+            PROBLEM_DETAILS, f"a {response.status_code} whose problem `status` is {got!r}"
         )
     return True
 
@@ -57,7 +59,7 @@ def no_content(ctx: CheckContext, response: Response, case: Case) -> bool | None
     content_type = _header(response, "content-type")
     if response.content or content_type:
         raise _violation(
-            "media-types",
+            MEDIA_TYPES,
             f"a 204 with Content-Type {content_type!r} and {len(response.content)} body bytes",
         )
     return True
@@ -75,7 +77,7 @@ def created_room_location(ctx: CheckContext, response: Response, case: Case) -> 
     want = urljoin(request_url.rstrip("/") + "/", str(room_id))
     got = urljoin(request_url, header) if header else None
     if got != want:
-        raise _violation("create-location", f"Location {header!r} does not name {want}")
+        raise _violation(CREATE_LOCATION, f"Location {header!r} does not name {want}")
     return True
 
 
@@ -95,7 +97,7 @@ def ended_after_created(ctx: CheckContext, response: Response, case: Case) -> bo
             continue  # the schema checks report malformed timestamps
         if not in_order:
             raise _violation(
-                "ended-at-order",
+                ENDED_AT_ORDER,
                 f"room {item.get('id')} ended at {item['ended_at']}, "
                 f"before it was created at {item['created_at']}",
             )

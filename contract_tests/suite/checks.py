@@ -1,14 +1,15 @@
 """The behaviour checks: one small function per rule a schema cannot express.
 
-Each takes the exchanges of a scenario and raises `ContractViolation` naming the rule, with
-the curl lines that reproduce the scenario and the response that broke the rule.
+Each takes the exchanges of a scenario and raises `ContractViolation` naming the rule (a
+constant of `rules.py`), with the exchanges that reproduce the scenario and the one that broke
+the rule.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import pairwise
 from typing import Any, NoReturn
@@ -16,46 +17,59 @@ from urllib.parse import urljoin
 
 import orjson
 
-from .client import ApiClient, Exchange
-from .rules import ContractViolation, rule
+from .client import ApiClient
+from .exchange import Exchange
+from .rules import (
+    CREATE_DEFAULTS,
+    CREATE_ECHOES,
+    CREATE_LOCATION,
+    CREATE_NEW_ROOM,
+    CREATED_AT_FIXED,
+    END_MARKS_ENDED,
+    ENDED_AT_ORDER,
+    ID_UNIQUE,
+    LIST_ECHOES_PAGING,
+    LIST_ORDER,
+    LIST_TOTAL,
+    PATCH_EMPTY,
+    PATCH_MERGES_CONFIG,
+    PROBLEM_DETAILS,
+    ContractRule,
+)
+from .violation import ContractViolation, Violation
 
 DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
 DEFAULT_LIMIT = 20
 SETTLE_TRIES = 5
 
 
-def report(rule_id: str, problem: str, steps: Sequence[Exchange], culprit: Exchange) -> str:
-    """The text of a failure: the rule, what went wrong, how to reproduce it, what came back."""
-    lines = [str(rule(rule_id)), f"  broken: {problem}", "  reproduce (in order):"]
-    for exchange in steps:
-        marker = "  <- here" if exchange is culprit else ""
-        lines.append(f"    {exchange.curl()}    # -> {exchange.status}{marker}")
-    lines.append("  response:")
-    lines += [f"    {line}" for line in culprit.response_text().splitlines()]
-    return "\n".join(lines)
-
-
-def fail(api: ApiClient, rule_id: str, problem: str, culprit: Exchange | None = None) -> NoReturn:
+def fail(
+    api: ApiClient, rule: ContractRule, problem: str, culprit: Exchange | None = None
+) -> NoReturn:
+    """Raise the violation of `rule`: the scenario's exchanges up to `culprit` (by default the
+    last one), in order."""
     culprit = culprit or api.history[-1]
     steps = api.history[: api.history.index(culprit) + 1] if culprit in api.history else [culprit]
-    raise ContractViolation(rule(rule_id), report(rule_id, problem, steps, culprit))
+    raise ContractViolation(Violation((rule,), problem, tuple(steps), len(steps) - 1))
 
 
 def expect(
-    api: ApiClient, ok: bool, rule_id: str, problem: str, culprit: Exchange | None = None
+    api: ApiClient, ok: bool, rule: ContractRule, problem: str, culprit: Exchange | None = None
 ) -> None:
     if not ok:
-        fail(api, rule_id, problem, culprit)
+        fail(api, rule, problem, culprit)
 
 
 # --- responses in general ------------------------------------------------------------------
 
 
-def status(api: ApiClient, exchange: Exchange, expected: int, rule_id: str, what: str) -> None:
+def status(
+    api: ApiClient, exchange: Exchange, expected: int, rule: ContractRule, what: str
+) -> None:
     expect(
         api,
         exchange.status == expected,
-        rule_id,
+        rule,
         f"{what}: expected {expected}, got {exchange.status}",
         exchange,
     )
@@ -69,7 +83,7 @@ def problem_details(api: ApiClient, exchange: Exchange) -> None:
     expect(
         api,
         exchange.media_type == "application/problem+json",
-        "problem-details",
+        PROBLEM_DETAILS,
         f"a {exchange.status} with Content-Type {exchange.media_type or '(none)'!r}",
         exchange,
     )
@@ -79,33 +93,33 @@ def problem_details(api: ApiClient, exchange: Exchange) -> None:
         and body.get("status") == exchange.status
         and isinstance(body.get("title"), str)
         and isinstance(body.get("detail"), str),
-        "problem-details",
+        PROBLEM_DETAILS,
         f"a {exchange.status} whose body lacks `status` {exchange.status}, `title` or `detail`",
         exchange,
     )
 
 
-def room(api: ApiClient, exchange: Exchange, expected: int, rule_id: str, what: str) -> dict:
+def room(api: ApiClient, exchange: Exchange, expected: int, rule: ContractRule, what: str) -> dict:
     """The room in a successful answer, after checking its status."""
-    status(api, exchange, expected, rule_id, what)
+    status(api, exchange, expected, rule, what)
     body = exchange.json()
-    expect(api, isinstance(body, dict), rule_id, f"{what}: the body is not a room", exchange)
+    expect(api, isinstance(body, dict), rule, f"{what}: the body is not a room", exchange)
     return body
 
 
 def timestamp(api: ApiClient, value: Any, exchange: Exchange, field: str) -> datetime:
-    rule_id = "ended-at-order" if field == "ended_at" else "created-at-fixed"
+    rule = ENDED_AT_ORDER if field == "ended_at" else CREATED_AT_FIXED
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        fail(api, rule_id, f"`{field}` {value!r} is not an RFC 3339 time", exchange)
+        fail(api, rule, f"`{field}` {value!r} is not an RFC 3339 time", exchange)
     if parsed.utcoffset() is None:
-        fail(api, rule_id, f"`{field}` {value!r} has no time zone", exchange)
+        fail(api, rule, f"`{field}` {value!r} has no time zone", exchange)
     return parsed
 
 
 def same_room(
-    api: ApiClient, got: dict, want: dict, exchange: Exchange, rule_id: str, what: str
+    api: ApiClient, got: dict, want: dict, exchange: Exchange, rule: ContractRule, what: str
 ) -> None:
     """Two views of one room agree; `participant_count` only where both carry it."""
     keys = (set(got) | set(want)) - {"participant_count"}
@@ -116,7 +130,7 @@ def same_room(
     expect(
         api,
         not differ,
-        rule_id,
+        rule,
         f"{what}: differs in {', '.join(differ)}: got "
         f"{ {key: got.get(key) for key in differ} }, expected { {k: want.get(k) for k in differ} }",
         exchange,
@@ -128,11 +142,11 @@ def same_room(
 
 def created_room(api: ApiClient, sent: dict, exchange: Exchange) -> dict:
     """Create answers 201 with what was sent, the defaults filled in, as a new active room."""
-    created = room(api, exchange, 201, "create-echoes", "create")
+    created = room(api, exchange, 201, CREATE_ECHOES, "create")
     expect(
         api,
         created.get("name") == sent["name"],
-        "create-echoes",
+        CREATE_ECHOES,
         f"sent name {sent['name']!r}, got {created.get('name')!r}",
         exchange,
     )
@@ -141,18 +155,18 @@ def created_room(api: ApiClient, sent: dict, exchange: Exchange) -> dict:
     sent_fields = set(sent.get("config", {}))
     for key, value in want_config.items():
         got = config.get(key, "(missing)") if isinstance(config, dict) else "(no config)"
-        rule_id = "create-echoes" if key in sent_fields else "create-defaults"
+        rule = CREATE_ECHOES if key in sent_fields else CREATE_DEFAULTS
         expect(
             api,
             got == value,
-            rule_id,
+            rule,
             f"config.{key}: {'sent' if key in sent_fields else 'default'} {value!r}, got {got!r}",
             exchange,
         )
     expect(
         api,
         created.get("status") == "active" and "ended_at" not in created,
-        "create-new-room",
+        CREATE_NEW_ROOM,
         f"a new room has status {created.get('status')!r}"
         + (f" and ended_at {created['ended_at']!r}" if "ended_at" in created else ""),
         exchange,
@@ -160,7 +174,7 @@ def created_room(api: ApiClient, sent: dict, exchange: Exchange) -> dict:
     expect(
         api,
         created.get("participant_count", 0) == 0,
-        "create-new-room",
+        CREATE_NEW_ROOM,
         f"a new room has participant_count {created.get('participant_count')!r}",
         exchange,
     )
@@ -170,31 +184,42 @@ def created_room(api: ApiClient, sent: dict, exchange: Exchange) -> dict:
 
 def location(api: ApiClient, created: dict, exchange: Exchange) -> None:
     """`Location` names the new room, and reading it gives that room."""
-    header = exchange.headers.get("location")
+    header = exchange.header("location")
     want = api.target.url(f"/rooms/{created.get('id')}")
     got = urljoin(exchange.url, header) if header else None
     expect(
         api,
         got == want,
-        "create-location",
+        CREATE_LOCATION,
         f"Location is {header!r}; expected a reference to {want}",
         exchange,
     )
 
 
-def get_equals(api: ApiClient, want: dict, rule_id: str, what: str) -> dict:
+def get_equals(api: ApiClient, want: dict, rule: ContractRule, what: str) -> dict:
     """Get of the room answers 200 with `want`, field for field, and a participant_count."""
     exchange = api.get(want["id"])
-    got = room(api, exchange, 200, rule_id, f"Get after {what}")
-    same_room(api, got, want, exchange, rule_id, f"Get after {what}")
+    got = room(api, exchange, 200, rule, f"Get after {what}")
+    same_room(api, got, want, exchange, rule, f"Get after {what}")
     return got
+
+
+def not_found(api: ApiClient, room_id: str, rule: ContractRule, what: str) -> None:
+    """Get, Update, End and Delete of `room_id` each answer 404."""
+    for name, send in (
+        ("Get", api.get),
+        ("Update", lambda room_id: api.patch(room_id, {})),
+        ("End", api.end),
+        ("Delete", api.delete),
+    ):
+        status(api, send(room_id), 404, rule, f"{name} {what}")
 
 
 def fresh_id(api: ApiClient, room_id: Any, seen: set[str], exchange: Exchange) -> None:
     expect(
         api,
         isinstance(room_id, str) and room_id not in seen,
-        "id-unique",
+        ID_UNIQUE,
         f"the new room got id {room_id!r}, an id this run was given before",
         exchange,
     )
@@ -211,17 +236,17 @@ def merged(current: dict, changes: dict) -> dict:
 
 def updated_room(api: ApiClient, before: dict, changes: dict, exchange: Exchange) -> dict:
     """The update answers 200 with `changes` merged into the room, field by field."""
-    rule_id = "patch-empty" if not changes else "patch-merges-config"
-    after = room(api, exchange, 200, rule_id, f"update with {changes!r}")
+    rule = PATCH_EMPTY if not changes else PATCH_MERGES_CONFIG
+    after = room(api, exchange, 200, rule, f"update with {changes!r}")
     expect(
         api,
         after.get("created_at") == before.get("created_at"),
-        "created-at-fixed",
+        CREATED_AT_FIXED,
         f"created_at was {before.get('created_at')!r}, the update made it "
         f"{after.get('created_at')!r}",
         exchange,
     )
-    same_room(api, after, merged(before, changes), exchange, rule_id, "the updated room")
+    same_room(api, after, merged(before, changes), exchange, rule, "the updated room")
     return after
 
 
@@ -230,11 +255,11 @@ def updated_room(api: ApiClient, before: dict, changes: dict, exchange: Exchange
 
 def ended_room(api: ApiClient, before: dict, exchange: Exchange) -> dict:
     """End answers 200 with status ended and `ended_at` >= `created_at`, all else kept."""
-    after = room(api, exchange, 200, "end-marks-ended", "end")
+    after = room(api, exchange, 200, END_MARKS_ENDED, "end")
     expect(
         api,
         after.get("status") == "ended" and "ended_at" in after,
-        "end-marks-ended",
+        END_MARKS_ENDED,
         f"after end, status {after.get('status')!r} and ended_at {after.get('ended_at')!r}",
         exchange,
     )
@@ -243,7 +268,7 @@ def ended_room(api: ApiClient, before: dict, exchange: Exchange) -> dict:
     expect(
         api,
         ended_at >= created_at,
-        "ended-at-order",
+        ENDED_AT_ORDER,
         f"ended_at {after['ended_at']} is before created_at {after['created_at']}",
         exchange,
     )
@@ -253,7 +278,7 @@ def ended_room(api: ApiClient, before: dict, exchange: Exchange) -> dict:
         kept,
         {key: value for key, value in before.items() if key not in ("status", "ended_at")},
         exchange,
-        "end-marks-ended",
+        END_MARKS_ENDED,
         "the ended room",
     )
     return after
@@ -262,23 +287,23 @@ def ended_room(api: ApiClient, before: dict, exchange: Exchange) -> dict:
 # --- list ----------------------------------------------------------------------------------
 
 
-def page(api: ApiClient, rule_id: str = "list-echoes-paging", **params: int) -> dict:
+def page(api: ApiClient, rule: ContractRule = LIST_ECHOES_PAGING, **params: int) -> dict:
     """One page of List, after checking that it echoes the paging it used."""
     exchange = api.list(**params)
-    body = room(api, exchange, 200, rule_id, f"List with {params or 'no parameters'}")
+    body = room(api, exchange, 200, rule, f"List with {params or 'no parameters'}")
     used = {"limit": params.get("limit", DEFAULT_LIMIT), "offset": params.get("offset", 0)}
     echoed = {"limit": body.get("limit"), "offset": body.get("offset")}
     expect(
         api,
         echoed == used,
-        "list-echoes-paging",
+        LIST_ECHOES_PAGING,
         f"List with {params or 'no parameters'} echoed {echoed}, expected {used}",
         exchange,
     )
     expect(
         api,
         isinstance(body.get("rooms"), list) and isinstance(body.get("total"), int),
-        "list-echoes-paging",
+        LIST_ECHOES_PAGING,
         "the page has no `rooms` list or no integer `total`",
         exchange,
     )
@@ -287,7 +312,7 @@ def page(api: ApiClient, rule_id: str = "list-echoes-paging", **params: int) -> 
     expect(
         api,
         len(body["rooms"]) == holds,
-        "list-total",
+        LIST_TOTAL,
         f"a page at offset {used['offset']} of limit {used['limit']} holds {len(body['rooms'])} "
         f"rooms, but with total {body['total']} it should hold {holds}",
         exchange,
@@ -327,7 +352,7 @@ def ordered(api: ApiClient, rooms: list[dict], exchange: Exchange) -> None:
         expect(
             api,
             key(earlier) <= key(later),
-            "list-order",
+            LIST_ORDER,
             f"{earlier.get('id')} ({earlier.get('created_at')}) is listed before "
             f"{later.get('id')} ({later.get('created_at')})",
             exchange,

@@ -10,7 +10,7 @@ import hypothesis
 
 from .target import Target
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Callable[..., Any])
 
 
 def hypothesis_settings(target: Target, **overrides: Any) -> hypothesis.settings:
@@ -34,9 +34,7 @@ def hypothesis_settings(target: Target, **overrides: Any) -> hypothesis.settings
 
 
 def seeded(target: Target, test: T) -> T:
-    """`test` with the run's seed, when one was given (`--seed N` repeats a run exactly)."""
-    if target.seed is None:
-        return test
+    """`test` with the run's seed (given with --seed N, or drawn for the run and printed)."""
     return hypothesis.seed(target.seed)(test)
 
 

@@ -1,0 +1,250 @@
+"""The contract suite as a pytest plugin: `pytest contract_tests --base-url URL`, and the engine
+of `rooms-contract`, which hands it a target already built and probed (`Handoff`).
+
+Loaded in every pytest session of any environment with the kit installed, so it costs nothing
+until asked: at import it loads pytest and the standard library only (as Hypothesis' own plugin
+does), and the suite's HTTP client, Schemathesis and the spec are imported only once a session
+has a target. Without one the suite's modules are not even collected.
+
+The options are `options.py`'s table. A target comes, in this order of precedence, from
+`rooms-contract` (a `Handoff`), from the xdist controller (a worker's `workerinput`), or from
+the options, built and probed here: bad values are usage errors, an unusable target exit 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from _pytest._code.code import TerminalRepr  # what pytest's reports expect of a longrepr
+
+from .options import OptionError, add_options, target_from
+from .target import Target, configure, configured, current
+
+if TYPE_CHECKING:
+    from _pytest._io import TerminalWriter
+
+    from .client import ApiClient
+    from .violation import Violation
+
+SUITE_DIR = Path(__file__).resolve().parent
+TARGET_KEY = "rooms_contract_target"
+VIOLATION_KEY = "rooms_contract_violation"
+"""The report attribute that carries a failure's violation as JSON (it crosses xdist)."""
+RULE_PROPERTY = "rooms_contract_rule"
+"""The JUnit property that names each rule a failure breaks."""
+
+
+class Handoff:
+    """A target `rooms-contract` built, validated and probed: `pytest.main(args,
+    plugins=[Handoff(target)])` runs the suite on it, and the plugin builds nothing itself."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rooms-contract", "Rooms API contract suite")
+    add_options(group.addoption, command=False)
+
+
+def session_target(config: pytest.Config) -> Target | None:
+    """The session's target, built and probed only when no one else did."""
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, Handoff):
+            return plugin.target
+    workerinput = getattr(config, "workerinput", {})
+    if TARGET_KEY in workerinput:
+        return Target.from_data(workerinput[TARGET_KEY])
+    try:
+        # -x or --maxfail N: stop at the first violation, reported as found.
+        target = target_from(vars(config.option), fail_fast=bool(config.option.maxfail))
+    except OptionError as error:
+        raise pytest.UsageError(str(error)) from None
+    if target is not None:
+        from .probe import TargetError, probe
+
+        try:
+            probe(target)
+        except TargetError as error:
+            pytest.exit(f"rooms-contract: {error}", returncode=2)
+    return target
+
+
+def _is_suite_path(path: Path) -> bool:
+    """The suite's folder, a file in it, or the `contract_tests` package that holds it."""
+    return path in (SUITE_DIR, SUITE_DIR.parent) or SUITE_DIR in path.parents
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = session_target(config)
+    configure(target)
+    if target is None and any(
+        _is_suite_path(Path(arg.split("::", 1)[0]).resolve()) for arg in config.args
+    ):
+        raise pytest.UsageError("the contract suite needs --base-url URL (with the /api/v1)")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    configure(None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker tests the controller's target, with its seed."""
+    target = configured()
+    if target is not None:
+        node.workerinput[TARGET_KEY] = target.as_data()
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The suite's modules run only against a target."""
+    if configured() is None and _is_suite_path(collection_path):
+        return True
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    target = configured()
+    if target is not None and not hasattr(config, "workerinput"):
+        seed = target.seed
+        terminalreporter.write_line(f"rooms-contract: seed {seed} (repeat with --seed {seed})")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Delete every room the suite created and did not delete itself."""
+    if configured() is None:
+        return
+    from .client import LEDGER, ApiClient
+
+    if LEDGER.live:
+        client = ApiClient(current(), LEDGER)
+        try:
+            client.delete_all(set(LEDGER.live))
+        finally:
+            client.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each Schemathesis test its operation in its node id (`test_x[POST /rooms]`).
+
+    With pytest 9, Schemathesis' items all get the bare function's id, which xdist and
+    JUnit reports cannot tell apart.
+    """
+    if configured() is None:
+        return
+    for item in items:
+        if item.parent is None or item.nodeid.endswith(item.name) or "[" not in item.name:
+            continue
+        function, _, params = item.name.partition("[")
+        item._id = item.parent.id.child(function).with_params(params[:-1])
+
+
+# --- reports: a failure is its violation, rendered once, with no traceback -------------------
+
+
+@dataclass(frozen=True)
+class Crash:
+    """What pytest's short summary, `--tb=line` and JUnit's `message` read of a failure."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(eq=False)
+class ViolationRepr(TerminalRepr):
+    """A violation as a report's `longrepr`: `render.py`'s text, and its headline."""
+
+    text: str
+    reprcrash: Crash
+
+    @classmethod
+    def of(cls, violation: Violation) -> ViolationRepr:
+        from .render import headline, render
+
+        return cls(render(violation), Crash(headline(violation)))
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+
+def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Read a failed test's error as a violation and make it the report (and name its rules
+    in the item's properties, which JUnit writes)."""
+    if configured() is None or call.excinfo is None or report.passed:
+        return
+    from .reporting import no_answer, violation_of
+
+    violation = violation_of(call.excinfo.value)
+    if violation is not None:
+        report.longrepr = ViolationRepr.of(violation)
+        setattr(report, VIOLATION_KEY, violation.as_data())
+        item.user_properties += [(RULE_PROPERTY, rule.id) for rule in violation.rules]
+    else:
+        report.longrepr = no_answer(call.excinfo.value) or report.longrepr
+
+
+def restore(report: pytest.TestReport) -> None:
+    """Make the report's violation its longrepr again, after another plugin rewrote it or
+    xdist carried it over as text."""
+    data = getattr(report, VIOLATION_KEY, None)
+    if data is not None:
+        from .violation import Violation
+
+        report.longrepr = ViolationRepr.of(Violation.from_data(data))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    describe(item, call, report)  # before JUnit and xdist read the report
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """On an xdist controller, before the terminal and JUnit read a worker's report."""
+    if configured() is not None and isinstance(report.longrepr, str):
+        restore(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(
+    node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    """Again, after Schemathesis' plugin rewrote the report."""
+    if configured() is None or call.excinfo is None:
+        return
+    if hasattr(report, VIOLATION_KEY):
+        restore(report)
+    else:
+        from .reporting import no_answer
+
+        report.longrepr = no_answer(call.excinfo.value) or report.longrepr
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def contract_target() -> Target:
+    return current()
+
+
+@pytest.fixture(scope="session")
+def api(contract_target: Target) -> Iterator[ApiClient]:
+    """A client of the target that records what it sends; rooms it creates are deleted."""
+    from .client import LEDGER, ApiClient
+
+    client = ApiClient(contract_target, LEDGER)
+    yield client
+    client.close()
