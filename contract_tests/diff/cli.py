@@ -1,8 +1,9 @@
 """`rooms-contract diff OLD NEW`: is the new spec safe for clients of the old one?
 
-Exit 0 when no change is breaking, 1 when one is, 2 when an input cannot be
-read or is not OpenAPI 3, or the command line is wrong (one line on stderr,
-never a traceback).
+OLD and NEW are files or git revisions (`origin/main:openapi.yaml`). Exit 0
+when no change is breaking, 1 when one is, 2 when an input cannot be read or
+is not OpenAPI 3, or the command line is wrong (one line on stderr, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="rooms-contract diff",
         description="Classify every change between two OpenAPI specs as breaking or not.",
     )
-    parser.add_argument("old", nargs="?", help="the spec clients were built against")
-    parser.add_argument("new", nargs="?", help="the proposed spec")
+    parser.add_argument(
+        "old", nargs="?", help="the spec clients were built against: a file, or REV:PATH"
+    )
+    parser.add_argument("new", nargs="?", help="the proposed spec: a file, or REV:PATH")
     add_choice(parser, "--format", tuple(sorted(FORMATS)), default="text")
     add_choice(
         parser,
@@ -38,14 +41,18 @@ def _parser() -> argparse.ArgumentParser:
         default="breaking",
         help="exit 1 on breaking changes only (default), or on warnings too",
     )
-    parser.add_argument("--list-rules", action="store_true", help="print every rule and exit")
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule (id, family, level, what it means for clients) and exit",
+    )
     return parser
 
 
 def _diff(args: argparse.Namespace) -> int:
     if args.list_rules:
         for rule in RULES.values():
-            print(f"{rule.id:<45} {rule.level:<10} {rule.consequence}")
+            print(f"{rule.id:<42} {rule.family:<10} {rule.level:<10} {rule.consequence}")
         return 0
     if not (args.old and args.new):
         raise UsageError("give two specs, OLD and NEW")

@@ -1,7 +1,10 @@
 """One side of a diff: a spec read without validation, its operations matched as clients see them.
 
-Any OpenAPI 3.x document is read as it is (through `rooms_spec`), so a spec
-that the validator would refuse can still be compared. Operations are keyed
+Any OpenAPI 3.x document (3.0 or 3.1) is read as it is (through `rooms_spec`),
+so a spec that the validator would refuse can still be compared. A side is a
+file, or a file at a git revision, `REV:PATH` as `git show` takes it
+(`origin/main:openapi.yaml`), so CI compares against the base branch with no
+file of its own. Operations are keyed
 by method and a normalised path template, so renaming a path parameter
 (`/rooms/{id}` to `/rooms/{roomId}`) is not a change: a client only ever sees
 the URL, never the parameter's name. Parameters are keyed the same way.
@@ -17,6 +20,7 @@ from typing import Any
 from rooms_spec import Operation, Spec, SpecError, read_document
 
 from .._cli import require_openapi
+from .revision import is_revision, read_revision
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 
@@ -29,7 +33,8 @@ ParameterKey = tuple[str, str]
 def read_spec(path: str | Path) -> Spec:
     """Read a spec for diffing, or raise a SpecError saying why it cannot be used."""
     spec_path = Path(path)
-    document = read_document(spec_path)
+    revision = is_revision(str(path))
+    document = read_revision(str(path)) if revision else read_document(spec_path)
     require_openapi(document, spec_path, "3.")
     if not isinstance(document.get("paths", {}), dict):
         raise SpecError(f"{path}: `paths` is not a mapping")
@@ -62,17 +67,40 @@ def operations_of(spec: Spec) -> dict[OperationKey, Operation]:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A parameter as a client sees it: where it goes, whether it must be sent, its schema."""
+    """A parameter as a client sees it: where it goes, whether it must be sent, its schema,
+    and how a client writes it (`style`, `explode`, `allowReserved`, defaults filled in)."""
 
     location: str
     name: str
     required: bool
     schema: Any
     pointer: str  # the entry in the operation or path item that declares it
+    style: str = ""
+    explode: bool = False
+    allow_reserved: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.location} parameter `{self.name}`"
+
+
+# OpenAPI's defaults: `form` in the query and cookies, `simple` in the path and headers.
+DEFAULT_STYLES = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def serialisation(declared: dict[str, Any], location: str) -> tuple[str, bool, bool]:
+    """(style, explode, allowReserved) as the spec means them, defaults written out.
+
+    A parameter described by `content` is written as that media type, so its style
+    is the media type. `allowReserved` means something only in the query.
+    """
+    content = declared.get("content")
+    if isinstance(content, dict) and content:
+        return f"content {next(iter(content))}", False, False
+    style = str(declared.get("style") or DEFAULT_STYLES.get(location, ""))
+    explode = declared.get("explode")
+    exploded = style == "form" if not isinstance(explode, bool) else explode
+    return style, exploded, location == "query" and declared.get("allowReserved") is True
 
 
 def parameters_of(spec: Spec, operation: Operation) -> dict[ParameterKey, Parameter]:
@@ -92,7 +120,10 @@ def parameters_of(spec: Spec, operation: Operation) -> dict[ParameterKey, Parame
         if schema is None and declared.get("content"):
             schema = next(iter(declared["content"].values())).get("schema")
         required = bool(declared.get("required")) or location == "path"
-        parameter = Parameter(location, name, required, schema, pointer)
+        style, explode, allow_reserved = serialisation(declared, location)
+        parameter = Parameter(
+            location, name, required, schema, pointer, style, explode, allow_reserved
+        )
         found[_key(parameter, names)] = parameter
     return found
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from rooms_spec import Operation, Spec
 from rooms_spec.pointer import escape, join
 
+from . import security_changes
 from .difference import Difference
 from .document import (
     OperationKey,
@@ -65,6 +66,9 @@ def operation_check(check: Check) -> Check:
     """Register a check that compares one aspect of a pair of operations."""
     OPERATION_CHECKS.append(check)
     return check
+
+
+operation_check(security_changes.security)
 
 
 def differences(old: Spec, new: Spec) -> Iterator[Difference]:
@@ -140,6 +144,7 @@ def operation_id(pair: Pair) -> Iterator[Difference]:
 
 REQUEST_PARAMETER_REMOVED = "request-parameter-removed"
 REQUEST_PARAMETER_RENAMED = "request-parameter-renamed"
+REQUEST_PARAMETER_LOCATION_CHANGED = "request-parameter-location-changed"
 REQUEST_PARAMETER_ADDED_REQUIRED = "request-parameter-added-required"
 REQUEST_PARAMETER_ADDED_OPTIONAL = "request-parameter-added-optional"
 REQUEST_PARAMETER_BECAME_REQUIRED = "request-parameter-became-required"
@@ -151,6 +156,14 @@ def parameters(pair: Pair) -> Iterator[Difference]:
     before = parameters_of(pair.old_spec, pair.old)
     after = parameters_of(pair.new_spec, pair.new)
     removed, added = _removed_added(before, after)
+    common = [(key, key) for key in _common(before, after)]
+    for old_key, new_key in _moves(before, after, removed, added):
+        removed.remove(old_key)
+        added.remove(new_key)
+        old, new = before[old_key], after[new_key]
+        moved = f"{old.label} moved to the {new.location}"
+        yield pair.report(REQUEST_PARAMETER_LOCATION_CHANGED, new.pointer, moved)
+        common.append((old_key, new_key))
     for old_key, new_key in _renames(pair, before, after, removed, added):
         removed.remove(old_key)
         added.remove(new_key)
@@ -169,8 +182,8 @@ def parameters(pair: Pair) -> Iterator[Difference]:
             yield pair.report(
                 REQUEST_PARAMETER_ADDED_OPTIONAL, new.pointer, f"{new.label} was added"
             )
-    for key in _common(before, after):
-        old, new = before[key], after[key]
+    for old_key, new_key in common:
+        old, new = before[old_key], after[new_key]
         if old.required != new.required:
             rule = (
                 REQUEST_PARAMETER_BECAME_REQUIRED
@@ -179,8 +192,36 @@ def parameters(pair: Pair) -> Iterator[Difference]:
             )
             state = "is now required" if new.required else "is no longer required"
             yield pair.report(rule, new.pointer, f"{new.label} {state}")
+        if old.location == new.location:  # a move is reported, and changes the defaults
+            yield from _serialisation(pair, old, new)
         site = Site("request", pair.label, new.label, new.pointer + "/schema")
         yield from pair.compare(old.schema, new.schema, site)
+
+
+_MOVABLE = frozenset({"query", "header", "cookie"})
+"""Where a parameter can move to without changing the path (or leaving OpenAPI)."""
+
+
+def _moves(
+    before: dict[ParameterKey, Parameter],
+    after: dict[ParameterKey, Parameter],
+    removed: list[ParameterKey],
+    added: list[ParameterKey],
+) -> Iterator[tuple[ParameterKey, ParameterKey]]:
+    """A parameter that went from one place and came, by the same name, in another."""
+    taken: set[ParameterKey] = set()
+    for old_key in removed:
+        old = before[old_key]
+        for new_key in added:
+            new = after[new_key]
+            same_name = new.name.lower() == old.name.lower()
+            if new_key in taken or not same_name or new.location == old.location:
+                continue
+            if not {old.location, new.location} <= _MOVABLE:
+                continue
+            taken.add(new_key)
+            yield old_key, new_key
+            break
 
 
 def _renames(
@@ -203,6 +244,41 @@ def _renames(
                 taken.add(new_key)
                 yield old_key, new_key
                 break
+
+
+REQUEST_PARAMETER_STYLE_CHANGED = "request-parameter-style-changed"
+REQUEST_PARAMETER_EXPLODE_CHANGED = "request-parameter-explode-changed"
+REQUEST_PARAMETER_ALLOW_RESERVED_REMOVED = "request-parameter-allow-reserved-removed"
+REQUEST_PARAMETER_ALLOW_RESERVED_ADDED = "request-parameter-allow-reserved-added"
+
+_PRIMITIVES = frozenset({"string", "integer", "number", "boolean"})
+_SAME_FOR_PRIMITIVES = frozenset({"form", "spaceDelimited", "pipeDelimited"})
+"""Styles that write a single value the same way: they differ only for arrays."""
+
+
+def _serialisation(pair: Pair, old: Parameter, new: Parameter) -> Iterator[Difference]:
+    """How a client writes the value: a change here changes the bytes on the wire.
+
+    For a single value (a string, a number) `explode` changes nothing, and
+    neither does a move between `form`, `spaceDelimited` and `pipeDelimited`.
+    """
+    old_shape, new_shape = pair.shapes(old.schema, new.schema)
+    primitive = all(
+        shape.get("type") and shape["type"] <= _PRIMITIVES for shape in (old_shape, new_shape)
+    )
+    styles = {old.style, new.style}
+    if old.style != new.style and not (primitive and styles <= _SAME_FOR_PRIMITIVES):
+        what = f"{new.label} is now written in style {new.style} (was {old.style})"
+        yield pair.report(REQUEST_PARAMETER_STYLE_CHANGED, new.pointer, what)
+    elif old.explode != new.explode and not primitive:
+        state = "exploded" if new.explode else "no longer exploded"
+        yield pair.report(REQUEST_PARAMETER_EXPLODE_CHANGED, new.pointer, f"{new.label} is {state}")
+    if old.allow_reserved and not new.allow_reserved:
+        what = f"{new.label} no longer allows reserved characters unencoded"
+        yield pair.report(REQUEST_PARAMETER_ALLOW_RESERVED_REMOVED, new.pointer, what)
+    if new.allow_reserved and not old.allow_reserved:
+        what = f"{new.label} now allows reserved characters unencoded"
+        yield pair.report(REQUEST_PARAMETER_ALLOW_RESERVED_ADDED, new.pointer, what)
 
 
 REQUEST_BODY_ADDED_REQUIRED = "request-body-added-required"
@@ -335,15 +411,20 @@ def _content(
 
 RESPONSE_HEADER_REMOVED = "response-header-removed"
 RESPONSE_HEADER_BECAME_OPTIONAL = "response-header-became-optional"
+RESPONSE_HEADER_BECAME_REQUIRED = "response-header-became-required"
 RESPONSE_HEADER_ADDED = "response-header-added"
 
 
 def _headers(
     pair: Pair, before: dict[str, Any], after: dict[str, Any], pointer: str, owner: str
 ) -> Iterator[Difference]:
-    """Response headers: what a client reads from them must still be there and the same."""
-    old = {name.lower(): pair.old_spec.resolve(value) or {} for name, value in before.items()}
-    new = {name.lower(): pair.new_spec.resolve(value) or {} for name, value in after.items()}
+    """Response headers: what a client reads from them must still be there and the same.
+
+    Names are case-blind, and a `Content-Type` entry is skipped, as OpenAPI says
+    (the media type is the response's `content`).
+    """
+    old = _header_entries(pair.old_spec, before)
+    new = _header_entries(pair.new_spec, after)
     names = {name.lower(): name for name in (*before, *after)}
     for key in old:
         at = f"{pointer}/headers/{escape(names[key])}"
@@ -351,12 +432,37 @@ def _headers(
         if key not in new:
             yield pair.report(RESPONSE_HEADER_REMOVED, at, f"{label} was removed")
             continue
-        if old[key].get("required") and not new[key].get("required"):
+        was, now = bool(old[key].get("required")), bool(new[key].get("required"))
+        if was and not now:
             yield pair.report(RESPONSE_HEADER_BECAME_OPTIONAL, at, f"{label} is no longer required")
+        if now and not was:
+            yield pair.report(RESPONSE_HEADER_BECAME_REQUIRED, at, f"{label} is now required")
         site = Site("response", pair.label, label, at + "/schema")
-        yield from pair.compare(old[key].get("schema"), new[key].get("schema"), site)
+        yield from pair.compare(_header_schema(old[key]), _header_schema(new[key]), site)
     for key in new:
         if key not in old:
             at = f"{pointer}/headers/{escape(names[key])}"
             what = f"{owner} header `{names[key]}` was added"
             yield pair.report(RESPONSE_HEADER_ADDED, at, what)
+
+
+def _header_entries(spec: Spec, headers: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(headers, dict):
+        return {}
+    found = {name.lower(): spec.resolve(value) for name, value in headers.items()}
+    return {
+        name: value
+        for name, value in found.items()
+        if isinstance(value, dict) and name != "content-type"
+    }
+
+
+def _header_schema(header: dict[str, Any]) -> Any:
+    """A header's schema, written as `schema` or inside its one `content` entry."""
+    if "schema" in header:
+        return header["schema"]
+    content = header.get("content")
+    if isinstance(content, dict) and content:
+        entry = next(iter(content.values()))
+        return entry.get("schema") if isinstance(entry, dict) else None
+    return None

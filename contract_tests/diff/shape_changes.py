@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
 
 from .difference import Difference
+from .patterns import compare_patterns
 from .shapes import EXCLUSIVE, LOWER_BOUNDS, UPPER_BOUNDS, Shape
 
 Side = Literal["request", "response"]
-Effect = Literal["narrowed", "widened", "changed"]
+Effect = Literal["narrowed", "widened", "changed", "undecided"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,16 @@ Verdicts = list[tuple[Effect, str]]
 
 
 class Effects(NamedTuple):
-    """The rule each way a constraint can move falls under, on one side."""
+    """The rule each way a constraint can move falls under, on one side.
+
+    `undecided` is for a change the diff cannot judge (two regexes too hard to
+    compare); a constraint that is always decided leaves it out.
+    """
 
     narrowed: str
     widened: str
     changed: str
+    undecided: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class Constraint:
 
     def rule(self, side: Side, effect: Effect) -> str:
         effects: Effects = getattr(self, side)
-        return str(getattr(effects, effect))
+        return str(getattr(effects, effect) or effects.changed)
 
 
 REQUEST_TYPE_CHANGED = "request-type-changed"
@@ -95,7 +101,9 @@ def _widen_integer(types: frozenset[str] | None) -> frozenset[str] | None:
 
 
 def _names(types: frozenset[str] | None) -> str:
-    return "/".join(sorted(types)) if types else "any"
+    if types is None:
+        return "any"
+    return "/".join(sorted(types)) if types else "null"
 
 
 TYPES = Constraint(
@@ -184,12 +192,15 @@ BOUNDS = Constraint(
 )
 
 
-def _keyword(name: str) -> Callable[[Shape, Shape], Verdicts]:
-    """A keyword such as `pattern` whose presence restricts values: added narrows."""
+def _keyword(name: str, *, only_presence: bool = False) -> Callable[[Shape, Shape], Verdicts]:
+    """A keyword such as `format` whose presence restricts values: added narrows.
+
+    With `only_presence`, a value that changes is left to another constraint.
+    """
 
     def compare(old: Shape, new: Shape) -> Verdicts:
         before, after = old.get(name), new.get(name)
-        if before == after:
+        if before == after or (only_presence and None not in (before, after)):
             return []
         if before is None:
             return [("narrowed", f"gained {name} {json.dumps(after)}")]
@@ -207,9 +218,53 @@ RESPONSE_PATTERN_ADDED = "response-pattern-added"
 RESPONSE_PATTERN_CHANGED = "response-pattern-changed"
 
 PATTERN = Constraint(
-    _keyword("pattern"),
+    _keyword("pattern", only_presence=True),
     request=Effects(REQUEST_PATTERN_CHANGED, REQUEST_PATTERN_REMOVED, REQUEST_PATTERN_CHANGED),
     response=Effects(RESPONSE_PATTERN_ADDED, RESPONSE_PATTERN_CHANGED, RESPONSE_PATTERN_CHANGED),
+)
+
+
+REQUEST_PATTERN_NARROWED = "request-pattern-narrowed"
+REQUEST_PATTERN_WIDENED = "request-pattern-widened"
+REQUEST_PATTERN_UNDECIDED = "request-pattern-undecided"
+RESPONSE_PATTERN_NARROWED = "response-pattern-narrowed"
+RESPONSE_PATTERN_WIDENED = "response-pattern-widened"
+RESPONSE_PATTERN_UNDECIDED = "response-pattern-undecided"
+
+_RELATION_WORDS = {
+    "narrowed": "accepts fewer strings",
+    "widened": "accepts more strings",
+    "changed": "accepts other strings",
+    "undecided": "cannot be compared by the strings it accepts",
+}
+
+
+def _pattern_language(old: Shape, new: Shape) -> Verdicts:
+    """Two patterns, compared by the strings they accept: equal languages are no change."""
+    before, after = old.get("pattern"), new.get("pattern")
+    if before is None or after is None or before == after:
+        return []
+    relation = compare_patterns(str(before), str(after))
+    if relation == "same":
+        return []
+    words = f"changed pattern from {json.dumps(before)} to {json.dumps(after)}"
+    return [(relation, f"{words}, which {_RELATION_WORDS[relation]}")]
+
+
+PATTERN_LANGUAGE = Constraint(
+    _pattern_language,
+    request=Effects(
+        REQUEST_PATTERN_NARROWED,
+        REQUEST_PATTERN_WIDENED,
+        REQUEST_PATTERN_CHANGED,
+        REQUEST_PATTERN_UNDECIDED,
+    ),
+    response=Effects(
+        RESPONSE_PATTERN_NARROWED,
+        RESPONSE_PATTERN_WIDENED,
+        RESPONSE_PATTERN_CHANGED,
+        RESPONSE_PATTERN_UNDECIDED,
+    ),
 )
 
 
@@ -275,7 +330,43 @@ CLOSED = Constraint(
     response=Effects(RESPONSE_OBJECT_CLOSED, RESPONSE_OBJECT_OPENED, RESPONSE_OBJECT_OPENED),
 )
 
-CONSTRAINTS: tuple[Constraint, ...] = (TYPES, ENUM, BOUNDS, PATTERN, FORMAT, NULLABLE, CLOSED)
+REQUEST_NOT_ADDED = "request-not-added"
+REQUEST_NOT_REMOVED = "request-not-removed"
+REQUEST_NOT_CHANGED = "request-not-changed"
+RESPONSE_NOT_ADDED = "response-not-added"
+RESPONSE_NOT_REMOVED = "response-not-removed"
+RESPONSE_NOT_CHANGED = "response-not-changed"
+
+
+def _not(old: Shape, new: Shape) -> Verdicts:
+    """`not` excludes values: gaining one narrows, losing one widens, changing one is both."""
+    before, after = old.get("not"), new.get("not")
+    if before == after:
+        return []
+    if before is None:
+        return [("narrowed", "gained a `not` schema, which excludes values")]
+    if after is None:
+        return [("widened", "lost its `not` schema, which excluded values")]
+    return [("changed", "changed its `not` schema: it excludes other values")]
+
+
+NOT = Constraint(
+    _not,
+    request=Effects(REQUEST_NOT_ADDED, REQUEST_NOT_REMOVED, REQUEST_NOT_CHANGED),
+    response=Effects(RESPONSE_NOT_ADDED, RESPONSE_NOT_REMOVED, RESPONSE_NOT_CHANGED),
+)
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    TYPES,
+    ENUM,
+    BOUNDS,
+    PATTERN,
+    PATTERN_LANGUAGE,
+    FORMAT,
+    NULLABLE,
+    CLOSED,
+    NOT,
+)
 
 
 # --- the walk ---
@@ -324,13 +415,24 @@ _BECAME_REQUIRED = {
 }
 
 
+REQUEST_PROPERTY_BECAME_READ_ONLY = "request-property-became-read-only"
+RESPONSE_PROPERTY_BECAME_WRITE_ONLY = "response-property-became-write-only"
+
+_HIDDEN_BY = {"request": "readOnly", "response": "writeOnly"}
+"""The flag that takes a field out of one side: read-only fields are not sent,
+write-only fields are not returned."""
+
+
 def _compare_properties(old: Shape, new: Shape, site: Site) -> Iterator[Difference]:
-    before, after = old.get("properties", {}), new.get("properties", {})
-    was_required, now_required = old.get("required", frozenset()), new.get("required", frozenset())
+    """Fields as the side sees them: a read-only field is no field of a request."""
+    hidden = _HIDDEN_BY[site.side]
+    before, after = _seen(old, hidden), _seen(new, hidden)
+    was_required = old.get("required", frozenset()) & set(before)
+    now_required = new.get("required", frozenset()) & set(after)
     for name in before:
         at = site.child(name, f"/properties/{name}")
         if name not in after:
-            yield at.report(_property_removed(site.side, new), "was removed")
+            yield _property_gone(site, at, new, name)
             continue
         yield from compare_shapes(before[name], after[name], at)
         if name in was_required and name not in now_required:
@@ -339,8 +441,36 @@ def _compare_properties(old: Shape, new: Shape, site: Site) -> Iterator[Differen
             yield at.report(_BECAME_REQUIRED[site.side], "is now required")
     for name in after:
         if name not in before:
-            rule, what = _property_added(site.side, old, name in now_required)
+            required = name in now_required
+            if name in old.get("properties", {}):
+                rule, what = _flag_dropped(site.side, required)
+            else:
+                rule, what = _property_added(site.side, old, required)
             yield site.child(name, f"/properties/{name}").report(rule, what)
+
+
+def _flag_dropped(side: Side, required: bool) -> tuple[str, str]:
+    """A field this side did not see and now does: listed all along, so even a closed
+    object allowed it; a request must now send it only if it is required."""
+    if side == "response":
+        return RESPONSE_PROPERTY_ADDED, "is no longer write-only"
+    if required:
+        return REQUEST_PROPERTY_ADDED_REQUIRED, "is no longer read-only, and is required"
+    return REQUEST_PROPERTY_ADDED_OPTIONAL, "is no longer read-only"
+
+
+def _seen(shape: Shape, hidden: str) -> dict[str, Shape]:
+    properties: dict[str, Shape] = shape.get("properties", {})
+    return {name: field for name, field in properties.items() if not field.get(hidden)}
+
+
+def _property_gone(site: Site, at: Site, new: Shape, name: str) -> Difference:
+    """A field this side no longer sees: removed, or flagged out of this side."""
+    if name in new.get("properties", {}):
+        if site.side == "request":
+            return at.report(REQUEST_PROPERTY_BECAME_READ_ONLY, "became read-only")
+        return at.report(RESPONSE_PROPERTY_BECAME_WRITE_ONLY, "became write-only")
+    return at.report(_property_removed(site.side, new), "was removed")
 
 
 def _property_removed(side: Side, new: Shape) -> str:
@@ -380,21 +510,25 @@ def _compare_branches(old: Shape, new: Shape, site: Site) -> Iterator[Difference
     """Pair `oneOf`/`anyOf` branches by meaning, then compare each pair."""
     before, after = list(_branches(old) or (old,)), list(_branches(new) or (new,))
     pairs, removed, added = pair_branches(before, after)
-    for index, (left, right) in pairs:
-        yield from compare_shapes(left, right, site.child("", f"/oneOf/{index}"))
+    for a, b in pairs:
+        yield from compare_shapes(before[a], after[b], site.child("", f"/oneOf/{b}"))
     for index in removed:
         what = f"lost the variant {_variant_name(before[index])}"
         yield site.report(_VARIANT_REMOVED[site.side], what)
     for index in added:
         what = f"gained the variant {_variant_name(after[index])}"
         yield site.report(_VARIANT_ADDED[site.side], what)
+    yield from _compare_discriminators(old, new, dict(pairs), site)
 
 
 def pair_branches(
     before: list[Shape], after: list[Shape]
-) -> tuple[list[tuple[int, tuple[Shape, Shape]]], list[int], list[int]]:
-    """Match old branches to new ones: equal first, then by tag values, then by position."""
-    pairs: list[tuple[int, tuple[Shape, Shape]]] = []
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Match old branches to new ones: equal first, then by tag values, then by position.
+
+    Returns the (old index, new index) pairs, the old branches left, the new ones left.
+    """
+    pairs: list[tuple[int, int]] = []
     left, right = list(range(len(before))), list(range(len(after)))
     matchers: tuple[Callable[[int, int], Any], ...] = (
         lambda a, b: before[a] == after[b],
@@ -405,10 +539,73 @@ def pair_branches(
         for a in list(left):
             found = next((b for b in right if matches(a, b)), None)
             if found is not None:
-                pairs.append((found, (before[a], after[found])))
+                pairs.append((a, found))
                 left.remove(a)
                 right.remove(found)
     return pairs, left, right
+
+
+REQUEST_DISCRIMINATOR_PROPERTY_CHANGED = "request-discriminator-property-changed"
+REQUEST_DISCRIMINATOR_VALUE_REMOVED = "request-discriminator-value-removed"
+REQUEST_DISCRIMINATOR_VALUE_ADDED = "request-discriminator-value-added"
+REQUEST_DISCRIMINATOR_MAPPING_CHANGED = "request-discriminator-mapping-changed"
+RESPONSE_DISCRIMINATOR_PROPERTY_CHANGED = "response-discriminator-property-changed"
+RESPONSE_DISCRIMINATOR_VALUE_REMOVED = "response-discriminator-value-removed"
+RESPONSE_DISCRIMINATOR_VALUE_ADDED = "response-discriminator-value-added"
+RESPONSE_DISCRIMINATOR_MAPPING_CHANGED = "response-discriminator-mapping-changed"
+
+
+class DiscriminatorRules(NamedTuple):
+    property_changed: str
+    value_removed: str
+    value_added: str
+    mapping_changed: str
+
+
+_DISCRIMINATOR = {
+    "request": DiscriminatorRules(
+        REQUEST_DISCRIMINATOR_PROPERTY_CHANGED,
+        REQUEST_DISCRIMINATOR_VALUE_REMOVED,
+        REQUEST_DISCRIMINATOR_VALUE_ADDED,
+        REQUEST_DISCRIMINATOR_MAPPING_CHANGED,
+    ),
+    "response": DiscriminatorRules(
+        RESPONSE_DISCRIMINATOR_PROPERTY_CHANGED,
+        RESPONSE_DISCRIMINATOR_VALUE_REMOVED,
+        RESPONSE_DISCRIMINATOR_VALUE_ADDED,
+        RESPONSE_DISCRIMINATOR_MAPPING_CHANGED,
+    ),
+}
+
+
+def _compare_discriminators(
+    old: Shape, new: Shape, moved: dict[int, int], site: Site
+) -> Iterator[Difference]:
+    """Tag values by meaning: which branch each picks, not which `$ref` names it.
+
+    `moved` maps each old branch to the new branch it was paired with, so a
+    component renamed behind an explicit mapping is no change, and a value
+    that now picks another branch is one.
+    """
+    before, after = old.get("discriminator"), new.get("discriminator")
+    if before is None or after is None:
+        return
+    rules = _DISCRIMINATOR[site.side]
+    (old_name, old_values), (new_name, new_values) = before, after
+    if old_name != new_name:
+        what = f"discriminator changed from `{old_name}` to `{new_name}`"
+        yield site.report(rules.property_changed, what)
+        return
+    was, now = dict(old_values), dict(new_values)
+    for value, index in sorted(was.items()):
+        tag = f"the `{old_name}` value {json.dumps(value)}"
+        if value not in now:
+            yield site.report(rules.value_removed, f"no longer takes {tag}")
+        elif index >= 0 and now[value] >= 0 and moved.get(index) != now[value]:
+            yield site.report(rules.mapping_changed, f"now reads {tag} as another variant")
+    for value in sorted(set(now) - set(was)):
+        what = f"now takes the `{new_name}` value {json.dumps(value)}"
+        yield site.report(rules.value_added, what)
 
 
 def _tags(shape: Shape) -> frozenset[tuple[str, str]]:

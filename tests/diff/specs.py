@@ -112,3 +112,115 @@ def write_spec(tmp_path: Path, name: str, *mutations: Mutation | None) -> Path:
 
 def mutated(mutate: Mutation, tmp_path: Path) -> Path:
     return write_spec(tmp_path, "new.yaml", mutate)
+
+
+# --- what the newer cases build on base.yaml ---
+
+LIMIT = f"{LIST}/parameters/0"
+PATH_ID = f"{ONE}/parameters/0"
+TAGS = f"{LIST}/parameters/1"
+SCHEMES = "components/securitySchemes"
+
+
+def add_tags_parameter(spec: Spec) -> None:
+    """A query parameter that is an array, so its style and explode matter."""
+    tags = {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}}
+    node(spec, LIST)["parameters"].append(tags)
+
+
+def openapi_31(spec: Spec) -> None:
+    spec["openapi"] = "3.1.0"
+
+
+KEY_SCHEME = {"type": "apiKey", "in": "header", "name": "X-Key"}
+BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+OAUTH_SCHEME = {
+    "type": "oauth2",
+    "flows": {
+        "clientCredentials": {
+            "tokenUrl": "https://auth.example/token",
+            "scopes": {"read": "Read items.", "write": "Write items.", "admin": "Everything."},
+        }
+    },
+}
+
+
+def with_schemes(spec: Spec) -> None:
+    """base.yaml has no security: these schemes, used by no operation yet."""
+    spec.setdefault("components", {})["securitySchemes"] = copy.deepcopy(
+        {"key": KEY_SCHEME, "bearer": BEARER_SCHEME, "oauth": OAUTH_SCHEME}
+    )
+
+
+def secured(path: str, *requirements: dict[str, list[str]]) -> Mutation:
+    """The security schemes, and `security` at `path` ("" for the whole document)."""
+
+    def mutate(spec: Spec) -> None:
+        with_schemes(spec)
+        (node(spec, path) if path else spec)["security"] = [dict(r) for r in requirements]
+
+    return mutate
+
+
+def rename_scheme(old: str, new: str) -> Mutation:
+    """A scheme renamed everywhere it is named: its definition and every requirement."""
+
+    def mutate(spec: Spec) -> None:
+        schemes = node(spec, SCHEMES)
+        schemes[new] = schemes.pop(old)
+        owners = [spec, *(op for item in spec["paths"].values() for op in item.values())]
+        for owner in owners:
+            for requirement in owner.get("security", []) if isinstance(owner, dict) else []:
+                if old in requirement:
+                    requirement[new] = requirement.pop(old)
+
+    return mutate
+
+
+def pet(name: str, extra: str) -> Spec:
+    return {
+        "type": "object",
+        "required": ["pet"],
+        "properties": {"pet": {"type": "string", "enum": [name]}, extra: {"type": "boolean"}},
+    }
+
+
+def with_pets(schema: str, **discriminator: Any) -> Mutation:
+    """A field `pet` in `schema`: a oneOf of the components Cat and Dog, told apart by `pet`."""
+
+    def mutate(spec: Spec) -> None:
+        schemas = spec["components"]["schemas"]
+        schemas["Cat"], schemas["Dog"] = pet("Cat", "claws"), pet("Dog", "bark")
+        node(spec, schema)["properties"]["pet"] = {
+            "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+            "discriminator": {"propertyName": "pet", **copy.deepcopy(discriminator)},
+        }
+
+    return mutate
+
+
+def cat_and_dog(**extra: str) -> dict[str, str]:
+    """An explicit mapping that says what the implicit one does, and `extra` values."""
+    mapping = {"Cat": "#/components/schemas/Cat", "Dog": "#/components/schemas/Dog"}
+    return {**mapping, **{value: f"#/components/schemas/{to}" for value, to in extra.items()}}
+
+
+def rename_component(old: str, new: str) -> Mutation:
+    """A schema component renamed, with every `$ref` and mapping entry that names it."""
+    before, after = f"#/components/schemas/{old}", f"#/components/schemas/{new}"
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: rename(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        return after if value == before else value
+
+    def mutate(spec: Spec) -> None:
+        schemas = spec["components"]["schemas"]
+        schemas[new] = schemas.pop(old)
+        renamed = rename(spec)
+        spec.clear()
+        spec.update(renamed)
+
+    return mutate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.diff.cli import main
-from contract_tests.diff.rules import RULES
+from contract_tests.diff.rules import FAMILIES, RULES
 from tests.support import cli as bad_input
 from tests.support.cli import BadSpec, written
 
@@ -79,12 +80,83 @@ def test_the_installed_command_runs_diff(breaking_pair: tuple[str, str]) -> None
     assert "response-property-became-optional" in result.stdout
 
 
-def test_every_rule_is_listed_with_its_level_and_consequence(
+def test_every_rule_is_listed_with_its_family_level_and_consequence(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--list-rules"]) == 0
-    first, *_ = capsys.readouterr().out.splitlines()
-    assert first == f"{'path-removed':<45} {'breaking':<10} clients that call it get a 404"
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        f"{'path-removed':<42} {'paths':<10} {'breaking':<10} clients that call it get a 404"
+    )
+    listed = {line.split()[0]: (line.split()[1], line.split()[2]) for line in lines}
+    assert listed == {rule.id: (rule.family, rule.level) for rule in RULES.values()}
+    assert {family for family, _ in listed.values()} == set(FAMILIES)
+
+
+# --- git revisions: REV:PATH, as `git show` takes it ---
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Path:
+    """A git repository whose last commit has base.yaml as spec.yaml; the work tree
+    has a change that breaks clients."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "spec.yaml").write_text(BASE.read_text())
+    git(tmp_path, "add", "spec.yaml")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    mutated(set_at(ITEM, "required", ["id", "name"]), tmp_path).rename(tmp_path / "spec.yaml")
+    return tmp_path
+
+
+def test_a_side_can_be_a_git_revision(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(repository)
+    assert main(["HEAD:spec.yaml", "spec.yaml"]) == 1
+    assert "response-property-became-optional" in capsys.readouterr().out
+    assert main(["main:spec.yaml", "HEAD:./spec.yaml"]) == 0
+    assert capsys.readouterr().out == "No API changes.\n"
+
+
+def test_a_file_with_a_colon_in_its_name_is_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v1:spec.yaml").write_text(BASE.read_text())
+    assert main(["v1:spec.yaml", str(BASE)]) == 0
+
+
+BAD_REVISIONS = {
+    "no-such-revision": (
+        "no-such-branch:openapi.yaml",
+        'no-such-branch:openapi.yaml: no such file, and no git revision "no-such-branch"',
+    ),
+    "no-such-path": ("HEAD:no-such.yaml", 'HEAD:no-such.yaml: revision "HEAD" has no file'),
+    "a-folder": ("HEAD:tests", 'HEAD:tests: "tests" is a folder in "HEAD", not a file'),
+    "not-yaml": ("HEAD:README.md", "HEAD:README.md: not valid YAML at line"),
+}
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"), list(BAD_REVISIONS.values()), ids=list(BAD_REVISIONS)
+)
+def test_a_revision_diff_cannot_read_is_refused(spec: str, expected: str) -> None:
+    """Run in this repository, as CI runs it (a clone has HEAD, README.md and tests/)."""
+    bad_input.assert_refused(bad_input.run_cli("diff", spec, str(BASE)), "diff", expected)
+
+
+def test_a_revision_outside_a_repository_is_refused(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "contract_tests.cli", "diff", "HEAD:spec.yaml", str(BASE)]
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60, check=False
+    )
+    expected = "HEAD:spec.yaml: no such file, and not inside a git repository"
+    bad_input.assert_refused(result, "diff", expected)
 
 
 # --- what diff refuses: one line on stderr, exit 2 ---

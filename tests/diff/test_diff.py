@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import copy
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import contract_tests.diff
 from contract_tests.diff.cli import diff_files, main
 from contract_tests.diff.rules import RULES
 
+from .cases import SECOND_ROUND, Case, both_ways
 from .specs import (
     BASE,
     CREATE,
@@ -31,7 +31,6 @@ from .specs import (
     POST,
     REPO_SPEC,
     STRING,
-    Mutation,
     Spec,
     add_parameter,
     add_property,
@@ -46,32 +45,6 @@ from .specs import (
     set_at,
     write_spec,
 )
-
-
-@dataclass(frozen=True)
-class Case:
-    """`mutate` turns the old spec into the new; the old is base.yaml, after `before` if given.
-
-    With `undone`, the two swap: the mutated spec is the old one, so the case
-    shows what undoing the mutation is.
-    """
-
-    rule: str
-    mutate: Mutation
-    before: Mutation | None = None
-    undone: bool = False
-
-    def write(self, tmp_path: Path) -> tuple[Path, Path]:
-        """(old, new), written to `tmp_path`."""
-        old = write_spec(tmp_path, "old.yaml", self.before)
-        new = write_spec(tmp_path, "new.yaml", self.before, self.mutate)
-        return (new, old) if self.undone else (old, new)
-
-
-def both_ways(rule: str, undone_rule: str, mutate: Mutation) -> tuple[Case, Case]:
-    """A mutation that one rule names, and its undoing that another names."""
-    return Case(rule, mutate), Case(undone_rule, mutate, undone=True)
-
 
 CASES: list[Case] = [
     # Paths and operations
@@ -221,6 +194,7 @@ CASES: list[Case] = [
         "response-variant-removed",
         one_of(f"{ITEM}/properties/status", {"type": "integer"}),
     ),
+    *SECOND_ROUND,
 ]
 
 

