@@ -1,10 +1,13 @@
-"""How stable is the stateful layer? Run it N times against a correct server, count failures.
+"""How stable is the suite against correct servers? Run it N times, count failures.
 
-    python -m tests.contract_targets.stability --runs 20             # the reference server
-    python -m tests.contract_targets.stability --runs 20 --mock      # rooms-mock --fixtures none
+    python -m tests.contract_targets.stability --runs 20             # the stateful layer
+    python -m tests.contract_targets.stability --runs 20 --mock      # ... on rooms-mock
+    python -m tests.contract_targets.stability --variants --runs 20  # the whole suite, every
+                                                                     # correct variant
+    python -m tests.contract_targets.stability --only slow-25ms --runs 1 --seed 42  # repeat
 
-Every run has its own seed; against a correct server any failure is a flaky one. Prints one
-line per run and the figure, and exits 1 if any run failed.
+Every run has its own seed; against a correct server any failure is a false alarm. Prints
+one line per run and the figures, and exits 1 if any run failed.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.contract_targets.reference import RoomsApi
 from tests.contract_targets.serve import serving
-from tests.servers import PROJECT_ROOT, running_mock
+from tests.contract_targets.variants import (
+    BY_NAME,
+    VARIANTS,
+    SuiteRun,
+    Variant,
+    run_suite,
+    schedule,
+)
+from tests.support.servers import PROJECT_ROOT, running_mock
 
-STATEFUL = Path(PROJECT_ROOT, "contract_tests", "test_stateful.py")
+STATEFUL = Path(PROJECT_ROOT, "contract_tests", "suite", "test_stateful.py")
 RUN_TIMEOUT_S = 300
 
 
@@ -63,12 +75,7 @@ def stateful_run(base_url: str, seed: int, max_examples: int) -> tuple[bool, flo
     return finished.returncode == 0, time.monotonic() - started, finished.stdout[-3000:]
 
 
-def main(argv: list[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    cli.add_argument("--runs", type=int, default=20)
-    cli.add_argument("--max-examples", type=int, default=25)
-    cli.add_argument("--mock", action="store_true", help="run rooms-mock instead")
-    args = cli.parse_args(argv)
+def stateful(args: argparse.Namespace) -> int:
     failed = 0
     with correct_server(args.mock) as base_url:
         for run in range(1, args.runs + 1):
@@ -82,6 +89,63 @@ def main(argv: list[str] | None = None) -> int:
     target = "rooms-mock" if args.mock else "the reference server"
     print(f"stateful layer against {target}: {failed} flaky failure(s) in {args.runs} runs")
     return 1 if failed else 0
+
+
+def variants(args: argparse.Namespace) -> int:
+    """The whole suite, as a user runs it, `--runs` times against each correct variant."""
+    chosen = [BY_NAME[name] for name in args.only] if args.only else list(VARIANTS)
+    jobs = schedule(chosen, args.runs)
+    runs: dict[str, list[SuiteRun]] = {variant.name: [] for variant in chosen}
+    started = time.monotonic()
+
+    def one(variant: Variant) -> SuiteRun:
+        run = run_suite(variant, args.seed)
+        print(run.summary(), flush=True)
+        if not run.passed:
+            print(run.output[-6000:], flush=True)
+        return run
+
+    with ThreadPoolExecutor(args.parallel) as pool:
+        for run in pool.map(one, jobs):
+            runs[run.variant].append(run)
+    print(f"\n{'variant':32} {'passed':>9} {'mean s':>7}  false alarms (rule: seeds)")
+    for name, done in runs.items():
+        passed = sum(run.passed for run in done)
+        mean = sum(run.seconds for run in done) / len(done)
+        alarms: dict[str, list[int]] = {}
+        for run in done:
+            for rule in run.rules if run.verdict == "false alarm" else []:
+                alarms.setdefault(rule, []).append(run.seed)
+            if run.verdict == "suite broke":
+                alarms.setdefault("suite broke, no rule named", []).append(run.seed)
+        shown = "; ".join(f"{rule}: {seeds}" for rule, seeds in alarms.items())
+        print(f"{name:32} {passed:4} of {len(done):<2} {mean:7.1f}  {shown}")
+    every = [run for done in runs.values() for run in done]
+    alarmed = sum(run.verdict == "false alarm" for run in every)
+    broke = sum(run.verdict == "suite broke" for run in every)
+    print(
+        f"{alarmed} false alarm(s) and {broke} run(s) where the suite broke down, in "
+        f"{len(jobs)} runs of {len(chosen)} correct variants, {args.parallel} at a time, "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    return 1 if alarmed or broke else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("--runs", type=int, default=20)
+    cli.add_argument("--max-examples", type=int, default=25, help="stateful layer only")
+    cli.add_argument("--mock", action="store_true", help="stateful layer: rooms-mock instead")
+    cli.add_argument("--variants", action="store_true", help="the whole suite, every variant")
+    cli.add_argument(
+        "--only", action="append", choices=sorted(BY_NAME), metavar="VARIANT", help="repeatable"
+    )
+    cli.add_argument("--parallel", type=int, default=3, help="variant runs at a time")
+    cli.add_argument("--seed", type=int, help="variants: every run with this seed (a repeat)")
+    args = cli.parse_args(argv)
+    if args.runs < 1 or args.parallel < 1:
+        cli.error("--runs and --parallel must be at least 1")
+    return variants(args) if args.variants or args.only else stateful(args)
 
 
 if __name__ == "__main__":
