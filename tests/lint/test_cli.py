@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from tests.diff.specs import BASE
-
 from tests.support import cli as bad_input
 from tests.support.cli import INFO, ROOT, BadSpec, written
 

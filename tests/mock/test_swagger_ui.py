@@ -14,4 +14,3 @@ def test_connexion_is_built_by_the_first_request_for_swagger_ui_not_at_start() -
         assert client.get(f"{API}/openapi.json").json()["info"]["title"] == "Rooms API"
         assert lazy._app is not None
         assert client.get(f"{API}/ui/").status_code == 200
-
