@@ -110,27 +110,35 @@ class Spec:
 def read_document(path: Path) -> dict[str, Any]:
     """Parse a YAML or JSON spec file into a dict, or raise a one-line SpecError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: is a directory, not a spec file") from None
-    except UnicodeDecodeError as error:
-        byte = error.object[error.start]
-        raise SpecError(f"{path}: not UTF-8 (byte 0x{byte:02x} at offset {error.start})") from None
     except OSError as error:
         raise SpecError(f"{path}: cannot read: {error.strerror or error}") from None
+    return parse_document(content, str(path))
+
+
+def parse_document(content: bytes, name: str) -> dict[str, Any]:
+    """Parse the bytes of a spec (from a file, or from git) into a dict; `name` says where
+    they came from in the one-line SpecError."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise SpecError(f"{name}: not UTF-8 (byte 0x{byte:02x} at offset {error.start})") from None
     try:
         document = yaml.safe_load(text)
     except RecursionError:
-        raise SpecError(f"{path}: not valid YAML: nested too deeply") from None
+        raise SpecError(f"{name}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "invalid YAML"
-        raise SpecError(f"{path}: not valid YAML{where}: {problem}") from None
+        raise SpecError(f"{name}: not valid YAML{where}: {problem}") from None
     if not isinstance(document, dict):
-        raise SpecError(f"{path}: not an OpenAPI document (the top level is not a mapping)")
+        raise SpecError(f"{name}: not an OpenAPI document (the top level is not a mapping)")
     return document
 
 

@@ -12,9 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rooms_spec import SpecError
+from rooms_spec.document import parse_document
 from rooms_spec.json_text import as_json
 
 GIT_TIMEOUT = 30.0
@@ -58,22 +57,4 @@ def _git(argument: str, *args: str, missing: str = "", raw: bool = False) -> Any
 
 def parse(argument: str, content: bytes) -> dict[str, Any]:
     """Bytes from git as a document, with the errors `rooms_spec.read_document` gives a file."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        byte = error.object[error.start]
-        raise SpecError(
-            f"{argument}: not UTF-8 (byte 0x{byte:02x} at offset {error.start})"
-        ) from None
-    try:
-        document = yaml.safe_load(text)
-    except RecursionError:
-        raise SpecError(f"{argument}: not valid YAML: nested too deeply") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise SpecError(f"{argument}: not valid YAML{where}: {problem}") from None
-    if not isinstance(document, dict):
-        raise SpecError(f"{argument}: not an OpenAPI document (the top level is not a mapping)")
-    return document
+    return parse_document(content, argument)
