@@ -93,7 +93,7 @@ suite() {
     local extra=()
     read -r -a extra <<< "${SUITE_ARGS:-}"
     rooms-contract --base-url "$(cat "$REPORTS/base-url")" --spec "$SPEC" \
-        --report-dir "$REPORTS/suite" --junit-xml "$REPORTS/contract-junit.xml" "${extra[@]}"
+        --junit-xml "$REPORTS/contract-junit.xml" "${extra[@]}"
 }
 
 stop() {
