@@ -4,8 +4,11 @@ Starts each server as a child process on 127.0.0.1, pinned to core 0, drives
 it from core 1 with wrk (or, without wrk, a keep-alive asyncio client whose own
 ceiling is measured and printed), and prints one table: requests/s and p50/p99
 for get, list (1,000 rooms), create and patch with the ratio mock/ceiling; the
-time from spawn to the first answer; RSS with 100,000 rooms; and list latency
-at offset 0 against offset 99,000.
+same mock with its journal off beside it (what the journal costs); the time
+from spawn to the first answer; RSS with 100,000 rooms; and list latency at
+offset 0 against offset 99,000. Prism joins when it is on PATH (or --prism):
+`npm install --prefix /tmp/prism @stoplight/prism-cli@5` puts it in
+/tmp/prism/node_modules/.bin.
 
     .venv/bin/python benchmarks/bench_mock.py            # about two minutes
     .venv/bin/python benchmarks/bench_mock.py --quick    # about one minute
@@ -35,6 +38,8 @@ ROOMS_FOR_MEMORY = 100_000
 CREATE_BODY = b'{"name": "Bench room", "config": {"max_participants": 50}}'
 PATCH_BODY = b'{"name": "Renamed", "config": {"chat_enabled": false}}'
 TARGETS = {"get": 6_000, "create": 5_000}
+JOURNAL_COST_TARGET = 0.9  # throughput with the journal on, of journal off, at least
+PRISM_TARGET = 2.0  # the mock against Prism on get and create, at least
 P99_TARGET_MS = 10.0
 STARTUP_TARGET_S = 0.5
 RSS_TARGET_MB = 100.0
@@ -170,7 +175,7 @@ def throughput(
     results: dict[tuple[str, str], Result] = {}
     for scenario in SCENARIOS:
         for name, server in servers.items():
-            if name == "mock":
+            if server.spec.name == "mock":  # either mock, journal on or off
                 reset(server, rooms)
             req = scenario.request(server.spec.base_path, "room_bench000500")
             generator(server.port, req, WARM_UP_S, connections)  # JITs and caches, not counted
@@ -183,10 +188,12 @@ def throughput(
     return results
 
 
-def memory_and_paging(generator: Generator, duration: float) -> dict[str, float]:
+def memory_and_paging(
+    generator: Generator, duration: float, loaded: tuple[str, ...] = LOADED
+) -> dict[str, float]:
     """A fresh mock filled by POSTs to 100,000 rooms: RSS, and list p50 at both ends."""
     found: dict[str, float] = {}
-    with running(mock_spec(*LOADED), SERVER_CORE) as server:
+    with running(mock_spec(*loaded), SERVER_CORE) as server:
         found["rss_empty"] = server.rss_mb()
         create = Request("POST", "/api/v1/rooms", CREATE_BODY)
         filled = run_python(server.port, create, 600.0, LOAD_CONNECTIONS, ROOMS_FOR_MEMORY)
@@ -222,16 +229,31 @@ def main(argv: list[str] | None = None) -> int:
         help="Prism's CLI, to compare with (default: prism on PATH, if any)",
     )
     cli.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    cli.add_argument(
+        "--journal-size",
+        type=int,
+        metavar="N",
+        help="passed to the mock under load (default: the mock's own, 1000; 0: journal off)",
+    )
     args = cli.parse_args(argv)
+    loaded = LOADED
+    if args.journal_size is not None:
+        loaded = (*LOADED, "--journal-size", str(args.journal_size))
     duration = 2.0 if args.quick else args.duration
     startups = 3 if args.quick else 5
     generator_name, generator = choose_generator(args.generator)
-    specs = {"mock": mock_spec(*LOADED), "ceiling": ceiling_spec()}
+    # The same mock with its journal off, side by side: what the journal costs.
+    specs = {
+        "mock": mock_spec(*loaded),
+        "journal-off": mock_spec(*LOADED, "--journal-size", "0"),
+        "ceiling": ceiling_spec(),
+    }
     if args.prism and not args.no_prism:
         specs["prism"] = prism_spec(args.prism)
     print(
         f"bench_mock: {generator_name}, {args.connections} connections, {duration:g} s runs, "
-        f"servers on core {SERVER_CORE}, client on core {CLIENT_CORE}",
+        f"servers on core {SERVER_CORE}, client on core {CLIENT_CORE}, "
+        f"mock options {' '.join(loaded)}",
         file=sys.stderr,
     )
 
@@ -244,10 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     if generator_name != "wrk":
         with running(null_spec(), SERVER_CORE) as null:
             client_ceiling = generator(null.port, Request("GET", "/"), duration, args.connections)
+    started = {name: spec for name, spec in specs.items() if name != "journal-off"}
     starts = {
-        name: startup_s(spec, startups) for name, spec in {**specs, "mock": mock_spec()}.items()
+        name: startup_s(spec, startups) for name, spec in {**started, "mock": mock_spec()}.items()
     }
-    memory = memory_and_paging(generator, duration)
+    memory = memory_and_paging(generator, duration, loaded)
 
     names = list(specs)
     header = ["scenario"]
@@ -300,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"startup to first answer, default options (median of {startups})",
             f"< {STARTUP_TARGET_S} s",
-            "; ".join(f"{name} {starts[name]:.2f} s" for name in names),
+            "; ".join(f"{name} {starts[name]:.2f} s" for name in starts),
             starts["mock"] < STARTUP_TARGET_S,
         ],
         [
@@ -316,6 +339,21 @@ def main(argv: list[str] | None = None) -> int:
             list_far < max(1.5 * list_0, list_0 + 0.2),
         ],
     ]
+    on = sum(results[scenario.name, "mock"].rps for scenario in SCENARIOS)
+    off = sum(results[scenario.name, "journal-off"].rps for scenario in SCENARIOS)
+    checks.append(
+        [
+            "journal on (its size) / off, the four scenarios' requests together",
+            f">= {JOURNAL_COST_TARGET}",
+            f"{on / off:.2f}",
+            on >= JOURNAL_COST_TARGET * off,
+        ]
+    )
+    if "prism" in specs:
+        for name in ("get", "create"):
+            times = mock[name].rps / results[name, "prism"].rps
+            target = f">= {PRISM_TARGET:g}"
+            checks.append([f"{name}: mock / Prism", target, f"{times:.2f}", times >= PRISM_TARGET])
     rows = [[*check[:3], "yes" if check[3] else "NO"] for check in checks]
     print(
         f"\nTargets (this machine); {ROOMS_FOR_MEMORY:,} rooms created by POST in "

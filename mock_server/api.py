@@ -1,29 +1,40 @@
-r"""The API's one request path: guard, then dispatcher, then (in strict mode) the check.
+r"""The API's one request path: faults, guard, dispatcher, (in strict mode) the check, journal.
 
-    request -> guard.check -> BoundRequest -> dispatcher -> handler -> store
+    request -> [fault rule: delay, forced answer, broken connection]
+            -> guard.check -> BoundRequest -> dispatcher -> handler -> store
                            \-> Answer (404, 405, 400, 413, 415, Prefer)
             -> [strict: the response checked against the spec] -> client
+            -> [journal: the request and its answer recorded]
 
-Every `/api/v1` request takes this path; nothing else calls a handler.
+Every `/api/v1` request takes this path; nothing else calls a handler. With no
+fault rules and the journal off it is exactly the guard and the dispatcher; the
+journal adds one small record per request (see journal.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from rooms_spec import Spec
+from rooms_spec import Operation, Spec
 from rooms_spec.validators import Validators
 
 from .dispatch import Dispatcher
+from .faults import Faults, Rule, forced_answer, sample_answer
 from .guard import Answer, ClientDisconnected, RequestGuard
+from .journal import Entry, Journal, kept
 from .strict import strict_response
+from .wire import break_connection, dribble, transport_of
 
 logger = logging.getLogger("mock_server.api")
+JSON_TYPE = [(b"content-type", b"application/json")]
 
 
 @dataclass
@@ -35,40 +46,153 @@ class Api:
     guard: RequestGuard
     dispatcher: Dispatcher
     strict: bool = False
+    journal: Journal = field(default_factory=lambda: Journal(0))
+    faults: Faults = field(default_factory=Faults)
+    changed: Callable[[], None] = lambda: None  # tells the page something happened
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.journal.enabled or self.faults.rules:
+            await self._recorded(scope, receive, send)
+        else:
+            await self._plain(scope, receive, send)
+        self.changed()
+
+    async def _plain(self, scope: Scope, receive: Receive, send: Send) -> None:
         debug = logger.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
         try:
-            response = await self.answer(scope, receive)
+            response, _operation, _made_up = await self.answer(scope, receive)
         except ClientDisconnected:
             if debug:
                 logger.debug("%s %s: the client left before its body was complete", *_line(scope))
             return  # there is no one to answer
         await response(scope, receive, send)
         if debug:
-            elapsed = (time.perf_counter() - started) * 1000
-            method, target = _line(scope)
-            logger.debug(
-                "%s %s -> %d in %.1f ms%s",
-                method,
-                target,
-                response.status_code,
-                elapsed,
-                _problem_summary(response),
-            )
+            _log(scope, response.status_code, started, _problem_summary(response))
 
-    async def answer(self, scope: Scope, receive: Receive) -> Response:
+    async def _recorded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The same answer, through the fault rules, and written to the journal."""
+        arrived, started = time.time(), time.perf_counter()
+        connection = receive
+        recorder = BodyRecorder(receive)
+        if self.journal.enabled:
+            receive = recorder
+        method, path = scope["method"], scope["path"]
+        operation: Operation | None = None
+        rule: Rule | None = None
+        if self.faults.rules:
+            match = self.guard.routes.match(path, method)
+            operation = match.operation if match is not None else None
+            rule = self.faults.pick(method, path, operation.operation_id if operation else None)
+        status: int | None = None
+        headers: list[tuple[bytes, bytes]] = []
+        body = b""
+        forced = False
+        response: Response | None = None
+        try:
+            if rule is not None and (delay := rule.delay_s()):
+                await asyncio.sleep(delay)
+            if rule is not None and rule.fault is not None:
+                forced = True
+                await self._drain(receive)
+                sample_status, sample = sample_answer(self.spec, operation)
+                transport = transport_of(connection)
+                status, body = await break_connection(
+                    rule.fault, transport, receive, send, sample_status, sample
+                )
+                headers = JSON_TYPE if status is not None else []
+                return
+            if rule is not None and rule.forces_answer:
+                forced = True
+                await self._drain(receive)
+                response = forced_answer(rule, self.spec, operation, path)
+            else:
+                response, operation, forced = await self.answer(scope, receive)
+                if forced and self.journal.enabled and not recorder.complete:
+                    await self._drain(receive)  # `Prefer` answered unread: the journal shows it
+            status, headers, body = response.status_code, response.raw_headers, bytes(response.body)
+            if rule is not None and rule.dribble is not None:
+                await dribble(response, send, rule.dribble["chunks"], rule.dribble["over_ms"])
+            else:
+                await response(scope, receive, send)
+        except ClientDisconnected:
+            return  # there is no one to answer; the journal shows no status
+        finally:
+            journal = self.journal
+            if journal.enabled:  # positional: this runs for every request
+                journal.add(
+                    Entry(
+                        journal.next_id(),
+                        arrived,
+                        method,
+                        path,
+                        scope.get("query_string", b""),
+                        scope.get("headers", []),
+                        kept(b"".join(recorder.chunks)),
+                        operation.operation_id if operation is not None else None,
+                        status,
+                        headers,
+                        kept(body),
+                        (time.perf_counter() - started) * 1000,
+                        rule.id if rule is not None else None,
+                        forced,
+                    )
+                )
+            if logger.isEnabledFor(logging.DEBUG):
+                suffix = "" if response is None else _problem_summary(response)
+                if rule is not None:
+                    suffix += f" (fault rule {rule.id})"
+                _log(scope, status, started, suffix)
+
+    async def _drain(self, receive: Receive) -> None:
+        """Read the body an answer forced by a rule does not need (for the journal),
+        no further than the size limit."""
+        size, limit = 0, self.guard.settings.max_body_bytes
+        while size <= limit:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    async def answer(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[Response, Operation | None, bool]:
+        """The API's answer, the operation it was for, and whether it is the mock's own."""
         checked = await self.guard.check(scope, receive)
         if isinstance(checked, Answer):
             operation, response = checked.operation, checked.response
             if checked.made_up or operation is None:
-                return response
+                return response, operation, checked.made_up
         else:
             operation, response = checked.operation, await self.dispatcher(checked)
         if self.strict:
-            return strict_response(self.spec, self.validators, operation, response, scope["path"])
-        return response
+            response = strict_response(
+                self.spec, self.validators, operation, response, scope["path"]
+            )
+        return response, operation, False
+
+
+class BodyRecorder:
+    """`receive` that also keeps the body's chunks (for the journal), and knows whether
+    the body has arrived whole (reading on after that would wait for the next request)."""
+
+    __slots__ = ("chunks", "complete", "receive")
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.chunks: list[bytes] = []
+        self.complete = False
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        body = message.get("body")
+        if body:
+            self.chunks.append(body)
+        if not message.get("more_body", False):
+            self.complete = True
+        return message
 
 
 def _line(scope: Scope) -> tuple[str, str]:
@@ -76,14 +200,26 @@ def _line(scope: Scope) -> tuple[str, str]:
     return scope["method"], scope["path"] + (f"?{query}" if query else "")
 
 
+def _log(scope: Scope, status: int | None, started: float, suffix: str) -> None:
+    elapsed = (time.perf_counter() - started) * 1000
+    method, target = _line(scope)
+    shown = "no answer" if status is None else str(status)
+    logger.debug("%s %s -> %s in %.1f ms%s", method, target, shown, elapsed, suffix)
+
+
 def _problem_summary(response: Response) -> str:
     """`: detail; /pointer message; ...` for a problem answer, nothing for others."""
     if response.media_type != "application/problem+json":
         return ""
-    import json
-
-    body = json.loads(bytes(response.body))
+    try:
+        body = json.loads(bytes(response.body))
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):  # a fault rule may send any body
+        return ""
     errors = "; ".join(
-        f"{e['in']} {e['pointer'] or '(whole)'}: {e['message']}" for e in body.get("errors", [])
+        f"{e.get('in')} {e.get('pointer') or '(whole)'}: {e.get('message')}"
+        for e in body.get("errors", [])
+        if isinstance(e, dict)
     )
     return f": {body.get('detail', '')}" + (f" [{errors}]" if errors else "")

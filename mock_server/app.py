@@ -1,31 +1,42 @@
 """The mock as one ASGI app: the spec's API, the frontend controls, Swagger UI, CORS.
 
-CORS -> /_mock/*                 controls.py (reset, health)
+CORS -> /_mock/*                 controls.py (reset, health, journal, verify, faults, page)
      -> /api/v1/ui, openapi.json Connexion (connexion_app.py)
-     -> /api/v1/...              api.py: guard -> dispatcher -> handlers -> store
+     -> /api/v1/...              api.py: faults -> guard -> dispatcher -> handlers -> store
+                                         -> journal
+
+What a spec decides (validators, guard, dispatcher, Swagger UI) is built in one
+piece, so `--watch` can swap in a changed spec between two requests; the store,
+the journal and the fault rules outlive it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from rooms_spec import Spec, load_spec
+from rooms_spec import Spec, SpecError, load_spec
 from rooms_spec.validators import Validators
 
 from .api import Api
 from .connexion_app import UI_PATHS, LazyConnexion, build_connexion_app
 from .controls import CONTROLS_PREFIX, Controls
 from .dispatch import Dispatcher
-from .fixtures import default_fixtures_path, load_fixtures
+from .faults import Faults, load_rules_file
+from .fixtures import FixtureError, default_fixtures_path, load_fixtures
 from .guard import GuardSettings, RequestGuard
 from .handlers import RoomHandlers
+from .journal import DEFAULT_SIZE, Journal
+from .live import Changes
 from .store import Room, RoomStore
 
-EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied"]
+EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied", "Retry-After"]
+logger = logging.getLogger("mock_server.reload")
 
 
 @dataclass(frozen=True)
@@ -40,31 +51,41 @@ class MockSettings:
     strict: bool = False
     max_rooms: int = 10_000
     max_body_bytes: int = 64 * 1024
+    journal_size: int = DEFAULT_SIZE
+    faults_path: Path | None = None
+    watch: bool = False
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one spec decides: its validators, the API over the store, Swagger UI."""
+
+    spec: Spec
+    validators: Validators
+    api: Api
+    ui: LazyConnexion
+    ui_paths: tuple[str, ...]
 
 
 class MockServer:
-    """The whole mock; `MockServer(settings)` raises SpecError or FixtureError on bad input."""
+    """The whole mock; `MockServer(settings)` raises SpecError, FixtureError or FaultError
+    on bad input."""
 
     def __init__(self, settings: MockSettings | None = None) -> None:
         self.settings = settings or MockSettings()
         # openapi-spec-validator costs ~0.08 s and ~11 MB at every start; the bundled spec is
         # checked by the tests and `rooms-contract lint`, so only a spec given is validated.
         given = self.settings.spec_path
-        self.spec: Spec = load_spec(given, validate=given is not None)
-        self.validators = Validators(self.spec)
+        spec = load_spec(given, validate=given is not None)
         self.store = RoomStore(seed=self.settings.seed, max_rooms=self.settings.max_rooms)
+        self.journal = Journal(self.settings.journal_size)
+        self.changes = Changes(lambda: self.journal.last_id)
+        validators = Validators(spec)
+        rules = self.settings.faults_path
+        self.faults = Faults(load_rules_file(rules, spec, validators) if rules else ())
+        self.served = self._serve(spec, validators)
         self.store.reset(self.load_fixture_rooms())
-        handlers = RoomHandlers(self.store, self.spec.base_path)
-        dispatcher = Dispatcher(self.spec, handlers)
-        guard = RequestGuard(
-            self.spec,
-            self.validators,
-            GuardSettings(self.settings.max_body_bytes, self.settings.latency_ms),
-        )
-        self.api = Api(self.spec, self.validators, guard, dispatcher, self.settings.strict)
-        self.ui = LazyConnexion(lambda: build_connexion_app(self.spec, dispatcher.handler_of))
-        self.ui_paths = tuple(f"{self.spec.base_path}{path}" for path in UI_PATHS)
-        self.controls = Controls(self.store, self.validators, self.load_fixture_rooms)
+        self.controls = Controls(self)
         self.app = CORSMiddleware(
             self._route,
             allow_origins=list(self.settings.cors_origins),
@@ -75,22 +96,119 @@ class MockServer:
             max_age=600,
         )
 
+    def _serve(self, spec: Spec, validators: Validators | None = None) -> Served:
+        """Everything built from a spec; raises SpecError for a spec the mock cannot serve."""
+        validators = validators or Validators(spec)
+        handlers = RoomHandlers(self.store, spec.base_path)
+        dispatcher = Dispatcher(spec, handlers)
+        guard = RequestGuard(
+            spec, validators, GuardSettings(self.settings.max_body_bytes, self.settings.latency_ms)
+        )
+        api = Api(
+            spec,
+            validators,
+            guard,
+            dispatcher,
+            self.settings.strict,
+            self.journal,
+            self.faults,
+            self.changes.notify,
+        )
+        ui = LazyConnexion(lambda: build_connexion_app(spec, dispatcher.handler_of))
+        return Served(spec, validators, api, ui, tuple(f"{spec.base_path}{p}" for p in UI_PATHS))
+
+    @property
+    def spec(self) -> Spec:
+        return self.served.spec
+
+    @property
+    def validators(self) -> Validators:
+        return self.served.validators
+
+    @property
+    def api(self) -> Api:
+        return self.served.api
+
+    @property
+    def ui(self) -> LazyConnexion:
+        return self.served.ui
+
     def load_fixture_rooms(self) -> list[Room]:
         """The rooms of the fixture files, read from disk now (at start and on every reset)."""
         fixtures = self.settings.fixtures
         return load_fixtures(fixtures, self.validators) if fixtures is not None else []
+
+    def reset(self, rooms: list[Room]) -> None:
+        """Back to the start: these rooms, an empty journal, the fault rules of the start."""
+        self.store.reset(rooms)
+        self.journal.clear()
+        self.faults.reset()
+        self.changes.notify()
+
+    # -- live reload (watch.py calls these) ---------------------------------------------
+
+    def reload_fixtures(self) -> bool:
+        """Load the fixture files again, keeping the journal; a bad file keeps the rooms."""
+        try:
+            rooms = self.load_fixture_rooms()
+        except FixtureError as error:
+            logger.warning("%s; kept the running rooms", error)
+            return False
+        self.store.reset(rooms)
+        self.changes.notify()
+        logger.info("reloaded %s: %d room(s)", self.settings.fixtures, len(rooms))
+        return True
+
+    def reload_spec(self) -> bool:
+        """Serve the `--spec` file again; a bad one keeps the running spec."""
+        path = self.settings.spec_path
+        if path is None:
+            return False
+        try:
+            served = self._serve(load_spec(path, validate=True))
+        except SpecError as error:
+            logger.warning("%s; kept the running spec", error)
+            return False
+        self.served = served
+        self.changes.notify()
+        logger.info("reloaded %s: %d operation(s)", path, len(served.spec.operations))
+        return True
+
+    # -- ASGI ---------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(self.ui_paths):
-            await self.ui(scope, receive, send)
+        served = self.served
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] != "http" or path.startswith(served.ui_paths):
+            await served.ui(scope, receive, send)
         elif path.startswith(f"{CONTROLS_PREFIX}/") or path == CONTROLS_PREFIX:
             await self.controls(scope, receive, send)
         else:
-            await self.api(scope, receive, send)
+            await served.api(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Start watching the files at startup (with `--watch`), stop at shutdown."""
+        from .watch import Watcher
+
+        watcher: Watcher | None = None
+        task: asyncio.Task[None] | None = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.settings.watch:
+                    watcher = Watcher(self)
+                    task = asyncio.create_task(watcher.run())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if watcher is not None and task is not None:
+                    await watcher.stop(task)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def create_app(settings: MockSettings | None = None) -> MockServer:

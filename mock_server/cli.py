@@ -14,7 +14,18 @@ from typing import NoReturn
 from rooms_spec import SpecError
 
 from .app import MockServer, MockSettings
+from .connections import (
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT_S,
+    ConnectionLimits,
+    allow_open_files,
+    limited_protocol,
+)
+from .faults import FaultError
 from .fixtures import FixtureError, default_fixtures_path
+from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from .journal import MAX_SIZE as MAX_JOURNAL_SIZE
 from .prefer import MAX_DELAY_MS
 
 PROG = "rooms-mock"
@@ -99,6 +110,30 @@ def parser() -> argparse.ArgumentParser:
         help="larger request bodies get 413, read no further (default: 65536)",
     )
     cli.add_argument(
+        "--max-connections",
+        type=whole_number(1, 1_000_000),
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections (and requests in flight) at once; a connection past it gets a 503 "
+        f"problem and is closed (default: {DEFAULT_MAX_CONNECTIONS})",
+    )
+    cli.add_argument(
+        "--keep-alive-timeout",
+        type=whole_number(1, 3600),
+        default=DEFAULT_KEEP_ALIVE_S,
+        metavar="SECONDS",
+        help="close a connection that sends nothing for this long, before its first request "
+        f"or between requests (default: {DEFAULT_KEEP_ALIVE_S})",
+    )
+    cli.add_argument(
+        "--request-timeout",
+        type=whole_number(1, 3600),
+        default=DEFAULT_REQUEST_TIMEOUT_S,
+        metavar="SECONDS",
+        help="a request must arrive whole, head and body, this long after its first byte; "
+        f"else a 408 problem and the connection is closed (default: {DEFAULT_REQUEST_TIMEOUT_S})",
+    )
+    cli.add_argument(
         "--spec", metavar="PATH", help="the OpenAPI spec to serve (default: the bundled one)"
     )
     cli.add_argument(
@@ -110,6 +145,26 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument(
         "--access-log", action="store_true", help="log every request (off by default: it is slow)"
+    )
+    cli.add_argument(
+        "--journal-size",
+        type=whole_number(0, MAX_JOURNAL_SIZE),
+        default=DEFAULT_JOURNAL_SIZE,
+        metavar="N",
+        help="how many requests GET /_mock/requests and POST /_mock/verify remember; "
+        f"0 turns the journal off (default: {DEFAULT_JOURNAL_SIZE})",
+    )
+    cli.add_argument(
+        "--faults",
+        metavar="PATH",
+        help='fault rules to load at start (a JSON file: {"rules": [...]}, as POST '
+        "/_mock/faults takes them); a reset restores them",
+    )
+    cli.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the fixture files (and the --spec file) when they change; a bad "
+        "file keeps the running state and logs why",
     )
     return cli
 
@@ -139,6 +194,9 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         strict=args.strict,
         max_rooms=args.max_rooms,
         max_body_bytes=args.max_body_bytes,
+        journal_size=args.journal_size,
+        faults_path=Path(args.faults) if args.faults else None,
+        watch=args.watch,
     )
 
 
@@ -164,23 +222,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = MockServer(settings_from(args))
         sock = listen(args.host, args.port)
-    except (SpecError, FixtureError, OSError) as error:
+    except (SpecError, FixtureError, FaultError, OSError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}{server.spec.base_path}"
+    limits = ConnectionLimits(args.max_connections, args.keep_alive_timeout, args.request_timeout)
     config = uvicorn.Config(
         server,
         log_level=args.log_level,
         access_log=args.access_log,
         lifespan="on",
+        # The cap and the timeouts live in the protocol (connections.py), not in
+        # uvicorn's limit_concurrency, so a refusal is a problem+json 503.
+        http=limited_protocol(limits),
+        timeout_keep_alive=limits.keep_alive_s,
         # In-flight answers take milliseconds; a client still sending its body is cut off
         # after half a second, so SIGINT and SIGTERM stop the mock within a second.
         # uvicorn annotates this as an int, but waits for it with asyncio (a float is fine).
         timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]
     )
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
+    allow_open_files(limits)
     try:
         # Inside the try: a Ctrl-C before uvicorn takes over the signals ends quietly too.
         print(

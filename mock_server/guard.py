@@ -54,8 +54,9 @@ class Answer:
     """What the guard answers itself: a refusal, or a response forced by `Prefer`.
 
     `operation` is the operation the request was for, when its route matched (strict
-    mode checks the answer against it); `made_up` marks an answer that `Prefer` asked
-    for, which is the mock's and not the API's (strict mode lets it through)."""
+    mode checks the answer against it); `made_up` marks an answer that `Prefer` (or its
+    query forms) asked for, which is the mock's and not the API's (strict mode lets it
+    through)."""
 
     response: Response
     operation: Operation | None = None
@@ -154,7 +155,7 @@ class RequestGuard:
         ):
             return Answer(self._too_large(path), operation)
         try:
-            preference = parse_prefer(headers.getlist("prefer"))
+            preference = parse_prefer(headers.getlist("prefer"), scope.get("query_string", b""))
         except PreferError as error:
             return self._prefer_refused(path, operation, error)
         delay = self.settings.latency_ms + preference.delay_ms
@@ -198,7 +199,7 @@ class RequestGuard:
 
     @staticmethod
     def _prefer_refused(path: str, operation: Operation, error: PreferError) -> Answer:
-        violation = Violation("header", "/Prefer", str(error))
+        violation = Violation(error.where, error.pointer, str(error))
         response = problem(400, str(error), instance=path, errors=[violation])
         return Answer(response, operation, made_up=True)
 

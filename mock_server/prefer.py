@@ -4,12 +4,16 @@
 and `Prefer: delay=500` (milliseconds). A forced response comes from the spec's
 examples and never touches the room store. Unknown preferences are ignored, as
 RFC 7240 asks.
+
+Prism's query forms, `?__code=404` and `?__example=ended`, say the same for clients
+that cannot set headers (an `<img>`, a link); where both are given, `Prefer` wins.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from rooms_spec import Operation, Spec
 from rooms_spec.json_text import as_json
@@ -17,10 +21,17 @@ from rooms_spec.json_text import as_json
 from .responses import PROBLEM_JSON, problem_body
 
 MAX_DELAY_MS = 60_000
+QUERY_FORMS = {"__code": "code", "__example": "example"}
 
 
 class PreferError(ValueError):
-    """A `Prefer` header the mock cannot honour; the message says why."""
+    """A `Prefer` header (or query form) the mock cannot honour; the message says why,
+    `where` and `pointer` say where it was (`header /Prefer`, `query /__code`)."""
+
+    def __init__(self, message: str, where: str = "header", pointer: str = "/Prefer") -> None:
+        super().__init__(message)
+        self.where = where
+        self.pointer = pointer
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class Preference:
     code: int | None = None
     example: str | None = None
     delay_ms: int = 0
+    via_query: tuple[str, ...] = ()  # which of code and example the query forms gave
 
     @property
     def forces_response(self) -> bool:
@@ -42,25 +54,39 @@ class ForcedResponse:
     headers: dict[str, str]
 
 
-def parse_prefer(values: list[str]) -> Preference:
-    """Read every `Prefer` header; malformed code or delay values raise PreferError."""
+def parse_prefer(values: list[str], query_string: bytes = b"") -> Preference:
+    """Read every `Prefer` header, then the query forms (`__code`, `__example`);
+    malformed code or delay values raise PreferError."""
     found: dict[str, str] = {}
+    source: dict[str, str] = {}  # where each value came from, for messages
     for value in values:
         for item in value.split(","):
             key, _, raw = item.strip().partition("=")
             found.setdefault(key.strip().lower(), raw.strip().strip('"'))
-    code = _whole_number(found, "code", 100, 599)
-    delay = _whole_number(found, "delay", 0, MAX_DELAY_MS)
+    if b"__" in query_string:  # the common case costs one substring test
+        for name, raw in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            form = QUERY_FORMS.get(name)
+            if form is not None and form not in found:
+                found[form] = raw.strip()
+                source[form] = name
+    code = _whole_number(found, source, "code", 100, 599)
+    delay = _whole_number(found, source, "delay", 0, MAX_DELAY_MS)
     example = found.get("example") or None
-    return Preference(code=code, example=example, delay_ms=delay or 0)
+    return Preference(code, example, delay or 0, tuple(source))
 
 
-def _whole_number(found: dict[str, str], key: str, low: int, high: int) -> int | None:
+def _whole_number(
+    found: dict[str, str], source: dict[str, str], key: str, low: int, high: int
+) -> int | None:
     if key not in found:
         return None
     raw = found[key]
     if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
-        raise PreferError(f"Prefer: {key}={raw} is not a whole number from {low} to {high}.")
+        wrong = f"is not a whole number from {low} to {high}."
+        if key in source:
+            name = source[key]
+            raise PreferError(f"?{name}={raw} {wrong}", "query", f"/{name}")
+        raise PreferError(f"Prefer: {key}={raw} {wrong}")
     return int(raw)
 
 
@@ -91,9 +117,11 @@ def forced_response(
         if preference.example
         else f"code {preference.code}"
     )
-    raise PreferError(
-        f"{operation.operation_id} documents no {wanted} (its responses: {documented})."
-    )
+    message = f"{operation.operation_id} documents no {wanted} (its responses: {documented})."
+    key = "example" if preference.example else "code"
+    if key in preference.via_query:
+        raise PreferError(message, "query", f"/__{key}")
+    raise PreferError(message)
 
 
 _MISSING = object()

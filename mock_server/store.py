@@ -8,9 +8,6 @@ delete, ids never reused) live here and only here.
 from __future__ import annotations
 
 import bisect
-import random
-import secrets
-import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -19,14 +16,16 @@ from typing import Any
 
 from rooms_spec.json_text import as_json
 
+from .ids import IdSequence
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "max_participants": 100,
     "recording_enabled": False,
     "chat_enabled": True,
 }
-ID_ALPHABET = string.ascii_letters + string.digits
-ID_LENGTH = 12
 SEED_EPOCH = datetime(2026, 1, 6, 10, 0, 0, tzinfo=UTC)
+# Distinct configs shared at once; past it the table starts over (see `_shared`).
+MAX_SHARED_CONFIGS = 1024
 
 Clock = Callable[[], datetime]
 
@@ -151,9 +150,11 @@ class Page:
 class RoomStore:
     """Rooms in memory, in list order, with ids that are never handed out twice.
 
-    `seed` makes ids and timestamps deterministic (for snapshot tests): ids
-    come from a seeded generator and the clock starts at a fixed instant and
-    advances one second per event. `max_rooms` caps how many rooms exist.
+    Ids come from a counter through a keyed permutation (ids.py), so the store
+    remembers only the rooms that exist, however many came and went. `seed`
+    makes ids and timestamps deterministic (for snapshot tests): the permutation
+    is keyed by the seed, and the clock starts at a fixed instant and advances
+    one second per event. `max_rooms` caps how many rooms exist.
     """
 
     seed: int | None = None
@@ -161,14 +162,13 @@ class RoomStore:
     clock: Clock | None = None
     _rooms: dict[str, Room] = field(default_factory=dict, init=False)
     _order: list[Room] = field(default_factory=list, init=False)  # sorted by order_key
+    # At most MAX_SHARED_CONFIGS entries: the spec allows 40,000 distinct configs.
     _configs: dict[Any, Mapping[str, Any]] = field(default_factory=dict, init=False)
-    # Ids handed out whose rooms are gone; with `_rooms`, every id ever issued.
-    _retired: set[str] = field(default_factory=set, init=False)
-    _random: random.Random = field(init=False)
+    _ids: IdSequence = field(init=False)
     _ticks: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self._random = random.Random(self.seed if self.seed is not None else secrets.randbits(64))
+        self._ids = IdSequence(self.seed)
 
     # -- reading -----------------------------------------------------------
 
@@ -226,23 +226,19 @@ class RoomStore:
     def delete(self, room_id: str) -> None:
         room = self.get(room_id)
         del self._rooms[room_id]
-        self._retired.add(room_id)
         index = bisect.bisect_left(self._order, room.order_key, key=_order_key)
         del self._order[index]
 
     def reset(self, rooms: Iterable[Room]) -> None:
         """Drop every room and load copies of `rooms` (the fixtures).
 
-        Ids already handed out stay reserved, so they are never reused; with a
-        seed, ids and the clock restart instead, so a snapshot test sees the
+        The id counter goes on, so ids handed out before are never reused; with
+        a seed, ids and the clock restart instead, so a snapshot test sees the
         same ids after every reset.
         """
         if self.seed is not None:
-            self._retired.clear()
-            self._random.seed(self.seed)
+            self._ids.restart()
             self._ticks = 0
-        else:
-            self._retired.update(self._rooms)
         self._rooms.clear()
         self._order.clear()
         for room in rooms:
@@ -262,16 +258,21 @@ class RoomStore:
         frozen = MappingProxyType(dict(config))
         try:
             key = tuple((name, type(value), value) for name, value in frozen.items())  # 1 != True
-            return self._configs.setdefault(key, frozen)
+            shared = self._configs.get(key)
         except TypeError:  # an unhashable value (not from the API, which validates)
             return frozen
+        if shared is None:
+            if len(self._configs) >= MAX_SHARED_CONFIGS:
+                self._configs.clear()  # rooms keep their mappings; only sharing starts over
+            shared = self._configs[key] = frozen
+        return shared
 
     def _new_id(self) -> str:
-        while True:
-            suffix = "".join(self._random.choices(ID_ALPHABET, k=ID_LENGTH))
-            room_id = f"room_{suffix}"
-            if room_id not in self._rooms and room_id not in self._retired:
-                return room_id
+        """The next id of the sequence that no room holds (a fixture may hold one)."""
+        room_id = next(self._ids)
+        while room_id in self._rooms:
+            room_id = next(self._ids)
+        return room_id
 
     def _now(self) -> datetime:
         if self.clock is not None:

@@ -19,6 +19,9 @@ BAD: dict[str, list[str | Callable[[Path], str]]] = {
     "--latency": ["-5", "x", "60001"],
     "--max-rooms": ["0", "-1", "ten"],
     "--max-body-bytes": ["0", "x", str(2**40)],
+    "--max-connections": ["0", "-1", "many", "1000001"],
+    "--keep-alive-timeout": ["0", "1.5", "x", "3601"],
+    "--request-timeout": ["0", "-2", "10s", "3601"],
     "--log-level": ["loud", "DEBUGGING"],
     "--cors-origin": [],  # any text is an origin
     "--spec": [
@@ -37,8 +40,24 @@ BAD: dict[str, list[str | Callable[[Path], str]]] = {
         lambda tmp: _write(tmp / "rooms.json", '{"rooms": [{"id": "room_1"}]}'),
         lambda tmp: _write(tmp / "null.json", "null"),
     ],
+    "--journal-size": ["-1", "x", "1000001", "1e3"],
+    "--faults": [
+        "/nowhere/faults.json",
+        "/tmp",
+        "README.md",
+        lambda tmp: _write(tmp / "kind.json", '{"rules": [{"fault": "explode"}]}'),
+        lambda tmp: _write(
+            tmp / "op.json", '[{"match": {"operation": "x"}, "fault": "empty_reply"}]'
+        ),
+        lambda tmp: _write(tmp / "none.json", '{"rules": [{"match": {"method": "GET"}}]}'),
+        lambda tmp: _write(
+            tmp / "twice.json",
+            '[{"id": "a", "next": 1, "fault": "empty_reply"}, {"id": "a", "fault": "empty_reply"}]',
+        ),
+        lambda tmp: _write(tmp / "object.json", '{"match": {}, "fault": "empty_reply"}'),
+    ],
 }
-FLAGS_WITHOUT_VALUE = ["--strict", "--access-log"]
+FLAGS_WITHOUT_VALUE = ["--strict", "--access-log", "--watch"]
 CASES = [(option, value) for option, values in BAD.items() for value in values]
 IDS = [f"{o}={v if isinstance(v, str) else f'made{i}'}" for i, (o, v) in enumerate(CASES)]
 

@@ -21,6 +21,7 @@ import pytest
 from mock_server.cli import parser
 from rooms_spec import load_spec
 from tests.support.mock import assert_problem
+from tests.support.raw_http import read_response
 from tests.support.servers import MockProcess, mock_process
 
 IO_TIMEOUT_S = 10.0
@@ -70,26 +71,6 @@ def request_head(method: str, target: str, headers: dict[str, str] | None = None
 
 def connect(mock: MockProcess) -> socket.socket:
     return socket.create_connection(("127.0.0.1", mock.port), timeout=IO_TIMEOUT_S)
-
-
-def read_response(sock: socket.socket, *, with_body: bool = True) -> httpx.Response:
-    """One HTTP/1.1 response with a Content-Length (all the mock sends), as an httpx.Response."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError(f"the server closed the connection before answering: {data!r}")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = [tuple(part.strip() for part in line.split(":", 1)) for line in header_lines]
-    length = int(dict((name.lower(), value) for name, value in headers).get("content-length", 0))
-    while with_body and len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return httpx.Response(int(status_line.split()[1]), headers=headers, content=body[:length])
 
 
 def exchange(

@@ -1,0 +1,354 @@
+"""The request journal: what the API was asked and what it answered, in a bounded ring.
+
+Recording is on the API's hot path, so it keeps the raw pieces (the scope's header
+list, the body bytes, the response it sent) and does all the formatting when someone
+reads the journal: the cost per request is one small object and a `deque.append`.
+Reading masks credentials, parses bodies and pulls the violations out of problems.
+
+    GET    /_mock/requests?operation=&method=&path=&status=&since=&limit=
+    DELETE /_mock/requests
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import shlex
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from rooms_spec.json_text import as_json
+from rooms_spec.validators import Violation
+
+DEFAULT_SIZE = 1000
+MAX_SIZE = 1_000_000
+# A body is kept up to this many bytes, and the ring holds no more than MAX_BYTES of
+# bodies whatever its size: the oldest entries go first.
+KEPT_BODY_BYTES = 16 * 1024
+MAX_BYTES = 64 * 1024 * 1024
+MASK = "***"
+SENSITIVE = ("authorization", "cookie", "token", "key", "secret", "password")
+FILTERS = ("operation", "method", "path", "status", "since", "limit")
+# Left out of curl lines: curl sends its own (and the length follows the body).
+NOT_REPEATED = frozenset(("host", "content-length", "connection", "accept-encoding", "user-agent"))
+Headers = list[tuple[bytes, bytes]]
+
+
+def is_sensitive(name: str) -> bool:
+    """A header or query parameter whose value is a credential (shown as `***`)."""
+    lowered = name.lower()
+    return any(word in lowered for word in SENSITIVE)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One request and its answer, as received and sent (formatted by `to_json`)."""
+
+    id: int
+    time: float  # seconds since the epoch, when the request arrived
+    method: str
+    path: str
+    query: bytes
+    headers: Headers
+    body: bytes
+    operation: str | None
+    status: int | None  # None: no HTTP answer was sent (a connection fault, a client gone)
+    response_headers: Headers
+    response_body: bytes
+    duration_ms: float
+    fault: str | None = None  # the fault rule that acted on it
+    forced: bool = False  # the mock's own answer (Prefer, `?__code=`, a fault rule)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": format_time(self.time),
+            "method": self.method,
+            "path": self.path,
+            "query": query_of(self.query),
+            "headers": headers_of(self.headers),
+            "body": body_of(self.body),
+            "operation": self.operation,
+            "status": self.status,
+            "response": None
+            if self.status is None
+            else {"headers": headers_of(self.response_headers), "body": self.response_value()},
+            "duration_ms": round(self.duration_ms, 3),
+            "violations": [violation.as_dict() for violation in self.violations()],
+            "fault": self.fault,
+            "forced": self.forced,
+            "curl": self.curl(),
+        }
+
+    def curl(self) -> str:
+        """A curl command that sends this request again (credentials masked)."""
+        headers = headers_of(self.headers)
+        url = f"http://{headers.get('host', '127.0.0.1')}{self.path}"
+        if self.query:
+            url += f"?{masked_query(self.query)}"
+        parts = ["curl", "-i", "-X", self.method, shlex.quote(url)]
+        for name, value in headers.items():
+            if name not in NOT_REPEATED:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.body:
+            parts += ["--data-binary", shlex.quote(self.body.decode("utf-8", errors="replace"))]
+        return " ".join(parts)
+
+    def request_value(self) -> Any:
+        return body_of(self.body)
+
+    def response_value(self) -> Any:
+        return body_of(self.response_body)
+
+    def violations(self) -> list[Violation]:
+        """The `errors` of a problem answer: for a 4xx, what was wrong with the request."""
+        if self.status is None or self.status < 400 or not self.response_body:
+            return []
+        if not _is_problem(self.response_headers):
+            return []
+        try:
+            errors = json.loads(self.response_body).get("errors", [])
+        except (ValueError, AttributeError):
+            return []
+        return [
+            Violation(str(e.get("in", "")), str(e.get("pointer", "")), str(e.get("message", "")))
+            for e in errors
+            if isinstance(e, dict)
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """The few fields that identify an entry, for verify's answers."""
+        target = self.path + (f"?{self.query.decode('latin-1')}" if self.query else "")
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": target,
+            "operation": self.operation,
+            "status": self.status,
+        }
+
+
+def _is_problem(headers: Headers) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.split(b";", 1)[0].strip() == b"application/problem+json"
+    return False
+
+
+def format_time(moment: float) -> str:
+    stamp = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+    return stamp.removesuffix("+00:00") + "Z"
+
+
+def headers_of(raw: Headers) -> dict[str, str]:
+    """Header names in lower case, repeats joined with `, `, credentials masked."""
+    found: dict[str, str] = {}
+    for name_bytes, value_bytes in raw:
+        name = name_bytes.decode("latin-1").lower()
+        value = MASK if is_sensitive(name) else value_bytes.decode("latin-1")
+        found[name] = f"{found[name]}, {value}" if name in found else value
+    return found
+
+
+def query_of(raw: bytes) -> dict[str, str | list[str]]:
+    """The query as a mapping; a repeated name gives a list; credentials masked."""
+    found: dict[str, str | list[str]] = {}
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        shown = MASK if is_sensitive(name) else value
+        if name not in found:
+            found[name] = shown
+        else:
+            previous = found[name]
+            found[name] = [*previous, shown] if isinstance(previous, list) else [previous, shown]
+    return found
+
+
+def masked_query(raw: bytes) -> str:
+    """The query string as sent, or with credential values masked where it holds any."""
+    text = raw.decode("latin-1")
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if not any(is_sensitive(name) for name, _value in pairs):
+        return text
+    masked = [(name, MASK if is_sensitive(name) else value) for name, value in pairs]
+    return urlencode(masked, safe="*")
+
+
+def body_of(raw: bytes) -> Any:
+    """A JSON body as its value, any other body as text, no body as None."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def kept(body: bytes) -> bytes:
+    return body if len(body) <= KEPT_BODY_BYTES else body[:KEPT_BODY_BYTES]
+
+
+class FilterError(ValueError):
+    """A journal filter that cannot be read; `violations` says which and why."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(str(violation) for violation in violations))
+        self.violations = violations
+
+
+def status_matcher(text: str) -> set[str]:
+    """`404`, `4xx` or a comma list of them (`none`: no HTTP answer); raises ValueError."""
+    wanted: set[str] = set()
+    for part in text.split(","):
+        item = part.strip().lower()
+        is_class = len(item) == 3 and item[0] in "12345" and item[1:] == "xx"
+        is_code = item.isascii() and item.isdigit() and 100 <= int(item) <= 599
+        if not (item == "none" or is_class or is_code):
+            raise ValueError(f"{as_json(part)} is not a status (404), a class (4xx) or none")
+        wanted.add(item)
+    return wanted
+
+
+def status_matches(wanted: set[str], status: int | None) -> bool:
+    if status is None:
+        return "none" in wanted
+    code = str(status)
+    return code in wanted or f"{code[0]}xx" in wanted
+
+
+# How a rule or an expectation names the requests it means (faults.py, verify.py).
+MATCH_PROPERTIES: dict[str, Any] = {
+    "operation": {"type": "string", "minLength": 1},
+    "method": {"type": "string", "minLength": 1, "maxLength": 20},
+    "path": {"type": "string", "pattern": "^/"},
+}
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """An exact path, or a glob when it holds `*` (`/api/v1/rooms/*`)."""
+    return fnmatch.fnmatchcase(path, pattern) if "*" in pattern else path == pattern
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `GET /_mock/requests` was asked for; every field optional."""
+
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: frozenset[str] | None = None
+    since_id: int | None = None
+    since_time: float | None = None
+    limit: int | None = None
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str]) -> Filters:
+        """From a query string's parameters; unknown names and bad values raise FilterError."""
+        problems: list[Violation] = []
+        for name in query:
+            if name not in FILTERS:
+                listed = ", ".join(FILTERS)
+                problems.append(
+                    Violation("query", f"/{name}", f"unknown filter; the filters are {listed}")
+                )
+        values: dict[str, Any] = {}
+        for name in ("operation", "method", "path"):
+            if query.get(name):
+                values[name] = query[name].upper() if name == "method" else query[name]
+        if "status" in query:
+            try:
+                values["status"] = frozenset(status_matcher(query["status"]))
+            except ValueError as error:
+                problems.append(Violation("query", "/status", str(error)))
+        if "since" in query:
+            since = query["since"].strip()
+            if since.isascii() and since.isdigit():
+                values["since_id"] = int(since)
+            else:
+                try:
+                    moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+                    if moment.tzinfo is None:
+                        raise ValueError
+                    values["since_time"] = moment.timestamp()
+                except ValueError:
+                    message = f"{as_json(since)} is neither an entry id nor an RFC 3339 time"
+                    problems.append(Violation("query", "/since", message))
+        if "limit" in query:
+            raw = query["limit"].strip()
+            if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_SIZE:
+                values["limit"] = int(raw)
+            else:
+                message = f"{as_json(raw)} is not a whole number from 1 to {MAX_SIZE}"
+                problems.append(Violation("query", "/limit", message))
+        if problems:
+            raise FilterError(problems)
+        return cls(**values)
+
+    def admits(self, entry: Entry) -> bool:
+        return (
+            (self.operation is None or entry.operation == self.operation)
+            and (self.method is None or entry.method == self.method)
+            and (self.path is None or path_matches(self.path, entry.path))
+            and (self.status is None or status_matches(set(self.status), entry.status))
+            and (self.since_id is None or entry.id > self.since_id)
+            and (self.since_time is None or entry.time >= self.since_time)
+        )
+
+
+@dataclass
+class Journal:
+    """The last `size` requests the API answered, holding at most `max_bytes` of bodies;
+    `size` 0 records nothing."""
+
+    size: int = DEFAULT_SIZE
+    max_bytes: int = MAX_BYTES
+    _entries: deque[Entry] = field(default_factory=deque, init=False)
+    _bytes: int = field(default=0, init=False)
+    last_id: int = field(default=0, init=False)
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    def next_id(self) -> int:
+        self.last_id += 1
+        return self.last_id
+
+    def add(self, entry: Entry) -> None:
+        entries = self._entries
+        entries.append(entry)
+        self._bytes += len(entry.body) + len(entry.response_body)
+        while len(entries) > self.size or (self._bytes > self.max_bytes and len(entries) > 1):
+            dropped = entries.popleft()
+            self._bytes -= len(dropped.body) + len(dropped.response_body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries)
+
+    def select(self, filters: Filters) -> list[Entry]:
+        """The entries the filters admit, oldest first; `limit` keeps the newest."""
+        found = [entry for entry in self._entries if filters.admits(entry)]
+        return found[-filters.limit :] if filters.limit else found
+
+    def clear(self) -> int:
+        count = len(self._entries)
+        self._entries.clear()
+        self._bytes = 0
+        return count
+
+
+def listing(journal: Journal, entries: Iterable[Entry], operations: list[str]) -> dict[str, Any]:
+    """The body of `GET /_mock/requests`: the entries, the ring's size, the newest id (for
+    `since`), and the spec's operations (for the page's filter)."""
+    return {
+        "requests": [entry.to_json() for entry in entries],
+        "size": journal.size,
+        "last_id": journal.last_id,
+        "operations": operations,
+    }
