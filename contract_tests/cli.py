@@ -1,4 +1,5 @@
-"""`rooms-contract`: run the suite against a server, or lint and diff specs."""
+"""`rooms-contract`: run the suite against a server, replay a failure it saved, or lint and diff
+specs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ def dispatch(args: list[str]) -> int:
         from .diff.cli import main as diff_main
 
         return diff_main(args[1:])
+    if args and args[0] == "replay":
+        from .suite.replay import main as replay_main
+
+        return replay_main(args[1:])
     from .suite.cli import main as suite_main
 
     return suite_main(args)

@@ -9,6 +9,9 @@ the installed source:
 - `schema.hooks.register_hook_with_name` (the schema's own hooks) and
   `schemathesis.hooks.GLOBAL_HOOK_DISPATCHER`: `Case.call` sends `before_call` to the global
   dispatcher only (`generation/case.py`), so that one hook is registered there, once;
+  `after_validate` gets one `CheckResult` (`name`, `failure`) per check that ran on a response;
+- `Case.call_and_validate(session=...)` and `APIStateMachine.get_call_kwargs`: without a
+  session `transport/requests.py` opens a new connection for every request;
 - `schemathesis.generation.meta.TestPhase`: which phase generated a case;
 - `schemathesis.core.failures.FailureGroup`: what a failed `call_and_validate` or state machine
   raises, each failure with its `code` and, for a custom check, the `exception` it raised.
@@ -57,6 +60,7 @@ class Hooks:
     after_call: Callable[..., None]
     map_path_parameters: Callable[..., Any]
     before_call: Callable[..., None]
+    after_validate: Callable[..., None]
 
 
 def load_schema(target: Target, hooks: Hooks) -> OpenApiSchema:
@@ -69,6 +73,7 @@ def load_schema(target: Target, hooks: Hooks) -> OpenApiSchema:
     )
     schema.hooks.register_hook_with_name(hooks.after_call, "after_call")
     schema.hooks.register_hook_with_name(hooks.map_path_parameters, "map_path_parameters")
+    schema.hooks.register_hook_with_name(hooks.after_validate, "after_validate")
     if hooks.before_call not in GLOBAL_HOOK_DISPATCHER.get_all_by_name("before_call"):
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(hooks.before_call, "before_call")
     return schema

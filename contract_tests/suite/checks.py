@@ -2,7 +2,7 @@
 
 Each takes the exchanges of a scenario and raises `ContractViolation` naming the rule (a
 constant of `rules.py`), with the exchanges that reproduce the scenario and the one that broke
-the rule.
+the rule. Every judgement, kept or broken, is noted in the run's journal (the coverage matrix).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import orjson
 
 from .client import ApiClient
 from .exchange import Exchange
+from .journal import JOURNAL
 from .rules import (
     CREATE_DEFAULTS,
     CREATE_ECHOES,
@@ -41,6 +42,7 @@ from .violation import ContractViolation, Violation
 DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
 DEFAULT_LIMIT = 20
 SETTLE_TRIES = 5
+PAUSES = random.Random()  # not the global one: Hypothesis seeds that for the running examples
 
 
 def fail(
@@ -49,6 +51,7 @@ def fail(
     """Raise the violation of `rule`: the scenario's exchanges up to `culprit` (by default the
     last one), in order."""
     culprit = culprit or api.history[-1]
+    JOURNAL.judged(rule.id, culprit)
     steps = api.history[: api.history.index(culprit) + 1] if culprit in api.history else [culprit]
     raise ContractViolation(Violation((rule,), problem, tuple(steps), len(steps) - 1))
 
@@ -56,6 +59,9 @@ def fail(
 def expect(
     api: ApiClient, ok: bool, rule: ContractRule, problem: str, culprit: Exchange | None = None
 ) -> None:
+    judged = culprit or (api.history[-1] if api.history else None)
+    if judged is not None:
+        JOURNAL.judged(rule.id, judged)
     if not ok:
         fail(api, rule, problem, culprit)
 
@@ -341,7 +347,7 @@ def settled(api: ApiClient, attempt: Callable[[], None], tries: int = SETTLE_TRI
         except ContractViolation:
             if not left:
                 raise
-            time.sleep(random.uniform(0.01, 0.1))
+            time.sleep(PAUSES.uniform(0.01, 0.1))
 
 
 def ordered(api: ApiClient, rooms: list[dict], exchange: Exchange) -> None:

@@ -68,8 +68,9 @@ def parser() -> Parser:
     cli = Parser(
         prog=PROG,
         description="Check a Rooms API server against the spec and the behavioural contract.",
-        epilog="'rooms-contract lint' and 'rooms-contract diff' check specs instead. "
-        "Exit codes: 0 conformant, 1 violations found, 2 usage error or target unreachable.",
+        epilog="'rooms-contract replay FAILURE --base-url URL' repeats a failure a run saved; "
+        "'rooms-contract lint' and 'rooms-contract diff' check specs instead. Exit codes: "
+        "0 conformant, 1 violations found, 2 usage error or target unreachable.",
     )
     add_options(cli.add_argument, command=True)
     cli.add_argument("--junit-xml", type=path, metavar="PATH", help="also write a JUnit report")
@@ -145,13 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         return error(str(problem))
     assert target is not None  # --base-url is required
     try:
-        probe(target)
+        target = probe(target)
     except TargetError as problem:
         return error(str(problem))
     # Hypothesis keeps a cache under its home directory: keep it out of the user's project.
     os.environ.setdefault(HYPOTHESIS_HOME, str(cache_dir() / "hypothesis"))
     with chdir(SUITE_DIR):  # failures then read `test_behaviour.py::test_...`
-        code = int(pytest.main(pytest_args(args), plugins=[Handoff(target)]))
+        progress = sys.stdout.isatty() and args.workers == 1
+        command = pytest_args(args) + (["-o", "console_output_style=classic"] if progress else [])
+        code = int(pytest.main(command, plugins=[Handoff(target, progress=progress)]))
     if code in (0, 1):
         return code
     return error(f"the suite did not run to its end ({PYTEST_EXITS.get(code, code)})")

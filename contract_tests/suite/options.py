@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import re
 from collections.abc import Callable, Mapping
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     from rooms_spec import Spec
 
 DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_CONCURRENCY = 8
+AUTO = 0  # --concurrency not given: the probe chooses, by how fast the target answers
+MAX_CONCURRENCY = 64
+REPORT_FORMATS = ("html", "junit", "har", "ndjson")
+DEFAULT_REPORT_DIR = Path("reports", "rooms-contract")
 DEFAULT_REQUEST_TIMEOUT_S = 10.0
 MAX_REQUEST_TIMEOUT_S = 3600.0
 SEED_LIMIT = 2**64
@@ -108,6 +114,18 @@ def path(text: str) -> Path:
     return Path(text)
 
 
+def report_formats(text: str) -> tuple[str, ...]:
+    """`html,junit`: any of the formats, separated by commas, each once."""
+    formats = tuple(part.strip().lower() for part in text.split(","))
+    choice = ", ".join(REPORT_FORMATS)
+    for name in formats:
+        if name not in REPORT_FORMATS:
+            raise refuse(f"no report format {shown(name)}: give any of {choice}, with commas")
+    if len(set(formats)) != len(formats):
+        raise refuse(f"a report format given twice in {shown(text)}")
+    return formats
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
@@ -173,6 +191,28 @@ OPTIONS = (
     ),
     Option("--spec", "the OpenAPI spec (default: the bundled one)", "PATH", path),
     Option(
+        "--concurrency",
+        "run up to N checks at once, each its own requests in order (default "
+        f"{DEFAULT_CONCURRENCY}, or 1 when the target answers within 5 ms, as a server on this "
+        "machine does; 1 runs them one after another)",
+        "N",
+        whole_number(1, MAX_CONCURRENCY + 1),
+    ),
+    Option(
+        "--report",
+        f"write these reports into --report-dir: any of {', '.join(REPORT_FORMATS)}, "
+        "with commas (e.g. html,junit)",
+        "FORMATS",
+        report_formats,
+        (),
+    ),
+    Option(
+        "--report-dir",
+        f"where reports and every saved failure go (default {DEFAULT_REPORT_DIR})",
+        "PATH",
+        path,
+    ),
+    Option(
         "--request-timeout",
         f"give up on a request after this long (default {DEFAULT_REQUEST_TIMEOUT_S:g})",
         "SECONDS",
@@ -205,6 +245,11 @@ def target_from(values: Mapping[str, Any], *, fail_fast: bool) -> Target | None:
     if values.get("base_url") is None:
         return None
     seed = values["seed"]
+    reports = tuple(values.get("report") or ())
+    given_dir = values.get("report_dir")
+    folder = given_dir or DEFAULT_REPORT_DIR
+    if reports or given_dir is not None:
+        folder = writable_folder(folder)
     return Target(
         base_url=values["base_url"],
         spec=load(values["spec"]),
@@ -213,7 +258,23 @@ def target_from(values: Mapping[str, Any], *, fail_fast: bool) -> Target | None:
         seed=random.randrange(DRAWN_SEED_LIMIT) if seed is None else seed,
         request_timeout=values["request_timeout"],
         fail_fast=fail_fast,
+        concurrency=values.get("concurrency") or AUTO,  # the probe chooses (probe.py)
+        reports=reports,
+        report_dir=str(Path(folder).resolve()),  # the suite runs from its own folder
     )
+
+
+def writable_folder(folder: Path) -> Path:
+    """A folder the reports can be written to at the end of the run (made if need be),
+    checked before the run starts."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise OptionError(f"--report-dir {folder}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(f"--report-dir {folder}: cannot write in {existing}")
+    return folder
 
 
 def load(spec_path: Path | None) -> Spec:

@@ -9,12 +9,19 @@ has a target. Without one the suite's modules are not even collected.
 The options are `options.py`'s table. A target comes, in this order of precedence, from
 `rooms-contract` (a `Handoff`), from the xdist controller (a worker's `workerinput`), or from
 the options, built and probed here: bad values are usage errors, an unusable target exit 2.
+
+The suite's tests run at once in a thread pool (`pool.py`: this plugin's `pytest_runtestloop`
+and `pytest_pyfunc_call`). At the end the controller (or the only process) has the run's
+record (`run_record.py`: the journal, each worker's merged in, and every test's report) and
+prints the coverage matrix, writes the reports asked for and saves every failure for replay.
 """
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +43,58 @@ VIOLATION_KEY = "rooms_contract_violation"
 """The report attribute that carries a failure's violation as JSON (it crosses xdist)."""
 RULE_PROPERTY = "rooms_contract_rule"
 """The JUnit property that names each rule a failure breaks."""
+JOURNAL_KEY = "rooms_contract_journal"
+"""What an xdist worker hands the controller at its end: its journal, as data."""
+RANDOM_IN_STRATEGIES = "Do not use the `random` module inside strategies"
+"""Hypothesis' note when the global PRNG moved during a draw: under threads another check moved
+it, not the strategy (and Schemathesis' own generation uses it)."""
+
+
+@dataclass
+class RunLog:
+    """Every suite test's report, as the controller sees it (plain data: it crosses xdist)."""
+
+    started: float = field(default_factory=time.time)
+    tests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, report: pytest.TestReport) -> None:
+        seen = self.tests.setdefault(
+            report.nodeid,
+            {"outcome": "passed", "seconds": 0.0, "text": "", "violation": None},
+        )
+        seen["seconds"] += report.duration
+        violation = getattr(report, VIOLATION_KEY, None)
+        if violation is not None:
+            seen.update(outcome="failed", violation=violation)
+        elif report.failed:
+            seen.update(outcome="error", text=str(report.longrepr))
+        elif report.skipped and seen["outcome"] == "passed":
+            seen.update(outcome="skipped", text=_skip_reason(report))
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr or "")
+
+
+RUN_LOG = RunLog()
 
 
 class Handoff:
     """A target `rooms-contract` built, validated and probed: `pytest.main(args,
-    plugins=[Handoff(target)])` runs the suite on it, and the plugin builds nothing itself."""
+    plugins=[Handoff(target)])` runs the suite on it, and the plugin builds nothing itself.
+    `progress`: draw a progress line (the command is on a terminal)."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, progress: bool = False) -> None:
         self.target = target
+        self.progress = progress
+
+
+def progress_asked(config: pytest.Config) -> bool:
+    return any(
+        isinstance(plugin, Handoff) and plugin.progress
+        for plugin in config.pluginmanager.get_plugins()
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,7 +119,7 @@ def session_target(config: pytest.Config) -> Target | None:
         from .probe import TargetError, probe
 
         try:
-            probe(target)
+            target = probe(target)
         except TargetError as error:
             pytest.exit(f"rooms-contract: {error}", returncode=2)
     return target
@@ -86,10 +137,68 @@ def pytest_configure(config: pytest.Config) -> None:
         _is_suite_path(Path(arg.split("::", 1)[0]).resolve()) for arg in config.args
     ):
         raise pytest.UsageError("the contract suite needs --base-url URL (with the /api/v1)")
+    if target is not None:
+        from .journal import JOURNAL
+
+        global RUN_LOG
+        RUN_LOG = RunLog()
+        JOURNAL.reset()
+        JOURNAL.start(
+            target.spec, target.base_url, keep=bool({"har", "ndjson"} & set(target.reports))
+        )
+        warnings.filterwarnings("ignore", RANDOM_IN_STRATEGIES)
+        config.addinivalue_line("filterwarnings", f"ignore:{RANDOM_IN_STRATEGIES}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     configure(None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """The suite's tests at once, in a pool (`pool.py`), when the session has more than one
+    thread for them."""
+    target = configured()
+    if target is None or session.config.option.collectonly:
+        return None
+    from .pool import pool_size, run_all
+
+    threads = pool_size(session.config, target)
+    if threads < 1 or (
+        session.testsfailed and not session.config.option.continue_on_collection_errors
+    ):
+        return None
+    progress = None
+    if progress_asked(session.config):
+        from .progress import Progress
+
+        progress = Progress(session.config.get_terminal_writer())
+    run_all(session, target, threads, progress)
+    return True
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """With the progress line, no per-test letters (they would run into it)."""
+    if configured() is None or not progress_asked(config):
+        return None
+    if report.when == "call" or report.failed:
+        outcome = "error" if report.failed and report.when != "call" else report.outcome
+        return outcome, "", outcome.upper()
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A suite test's call: its outcome from the pool, or the test run now (`pool.run_test`)."""
+    target = configured()
+    if target is None:
+        return None
+    from .pool import hand_over, runs_here
+
+    if not runs_here(pyfuncitem):
+        return None
+    hand_over(pyfuncitem, target)
+    return True
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -108,24 +217,59 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The coverage matrix and the run's summary, the reports and the failures saved, then the
+    seed (the controller, or the only process)."""
     target = configured()
-    if target is not None and not hasattr(config, "workerinput"):
-        seed = target.seed
-        terminalreporter.write_line(f"rooms-contract: seed {seed} (repeat with --seed {seed})")
+    if target is None or hasattr(config, "workerinput"):
+        return
+    from .closing import close_run
+
+    for line in close_run(target, RUN_LOG.started, RUN_LOG.tests, _version()):
+        terminalreporter.write_line(line)
+    seed = target.seed
+    terminalreporter.write_line(f"rooms-contract: seed {seed} (repeat with --seed {seed})")
+
+
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("rooms-api-kit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Delete every room the suite created and did not delete itself."""
+    """Delete every room the suite created and did not delete itself; a worker hands its
+    journal to the controller."""
     if configured() is None:
         return
-    from .client import LEDGER, ApiClient
+    from .client import LEDGER, ApiClient, close_shared
+    from .journal import JOURNAL
+    from .schema import close_sessions
 
-    if LEDGER.live:
+    live = LEDGER.snapshot()[1]
+    if live:
         client = ApiClient(current(), LEDGER)
         try:
-            client.delete_all(set(LEDGER.live))
+            client.delete_all(live)
         finally:
             client.close()
+    close_shared()
+    close_sessions()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[JOURNAL_KEY] = JOURNAL.as_data()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker's journal joins the run's."""
+    data = getattr(node, "workeroutput", {}).get(JOURNAL_KEY)
+    if configured() is not None and data is not None:
+        from .journal import JOURNAL
+
+        JOURNAL.merge(data)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -180,10 +324,14 @@ def describe(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Test
     in the item's properties, which JUnit writes)."""
     if configured() is None or call.excinfo is None or report.passed:
         return
-    from .reporting import no_answer, violation_of
+    from .pool import OUTCOME, layer_of
+    from .reporting import no_answer, violation_of, with_scope
 
     violation = violation_of(call.excinfo.value)
     if violation is not None:
+        outcome = item.stash.get(OUTCOME, None)
+        scope = outcome.scope if outcome is not None else None
+        violation = with_scope(violation, item.nodeid, layer_of(item), scope)
         report.longrepr = ViolationRepr.of(violation)
         setattr(report, VIOLATION_KEY, violation.as_data())
         item.user_properties += [(RULE_PROPERTY, rule.id) for rule in violation.rules]
@@ -207,14 +355,24 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     describe(item, call, report)  # before JUnit and xdist read the report
+    if call.when == "call" and configured() is not None:
+        from .pool import OUTCOME
+
+        outcome = item.stash.get(OUTCOME, None)
+        if outcome is not None:
+            report.duration = outcome.seconds
     return report
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """On an xdist controller, before the terminal and JUnit read a worker's report."""
-    if configured() is not None and isinstance(report.longrepr, str):
+    """On an xdist controller, before the terminal and JUnit read a worker's report; and every
+    suite test's report joins the run's log (the controller's, or the only process's)."""
+    if configured() is None:
+        return
+    if isinstance(report.longrepr, str):
         restore(report)
+    RUN_LOG.add(report)
 
 
 @pytest.hookimpl(trylast=True)

@@ -12,7 +12,8 @@ a pytest report; other reports can read the violation's data).
         ...
 
 A failure Schemathesis found shows its own account (its checks, the response, its curl line)
-under the rules it breaks.
+under the rules it breaks, after the steps that led to it when there were several (a stateful
+sequence, or rooms made earlier that it used).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ def render(violation: Violation) -> str:
     lines = [str(rule) for rule in violation.rules]
     if violation.broken:
         lines.append(f"  broken: {violation.broken}")
-    if violation.steps:
+    steps = (*violation.setup, *violation.steps)
+    culprit = None if violation.culprit is None else violation.culprit + len(violation.setup)
+    if steps and (not violation.account or len(steps) > 1):
         lines.append("  reproduce (in order):")
-        for index, step in enumerate(violation.steps):
-            marker = "  <- here" if index == violation.culprit else ""
+        for index, step in enumerate(steps):
+            marker = "  <- here" if index == culprit else ""
             lines.append(f"    {step.curl()}    # -> {step.status}{marker}")
-    if violation.response is not None:
+    if violation.response is not None and not violation.account:
         lines.append("  response:")
         lines += [f"    {line}" for line in violation.response.response_text().splitlines()]
     if violation.account:

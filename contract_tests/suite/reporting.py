@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ._schemathesis import found_in
+from .failure import encode, setup_for
+from .journal import JOURNAL, Scope
 from .rules import ContractRule, rule_of_failure
 from .violation import ContractViolation, Violation, find
 
@@ -40,3 +42,25 @@ def no_answer(error: BaseException) -> str | None:
     if not isinstance(error, httpx.TransportError | requests.ConnectionError | requests.Timeout):
         return None
     return f"the target did not answer: {type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def with_scope(violation: Violation, test: str, layer: str, scope: Scope | None) -> Violation:
+    """The violation with what replay needs: the test that found it, a behaviour check's
+    drawn arguments, for a Schemathesis failure the steps of its example, and the creates of
+    rooms those steps use that were made before them."""
+    steps, culprit = violation.steps, violation.culprit
+    arguments = None
+    if scope is not None:
+        if not steps and scope.failed_steps:
+            steps, culprit = scope.failed_steps, scope.failed_culprit
+        if scope.failed_arguments is not None:
+            arguments = encode(scope.failed_arguments)
+    return replace(
+        violation,
+        test=test,
+        layer=layer,
+        steps=steps,
+        culprit=culprit,
+        arguments=arguments,
+        setup=setup_for(steps, JOURNAL.creates),
+    )

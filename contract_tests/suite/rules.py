@@ -266,6 +266,34 @@ SCHEMATHESIS_FAILURES: dict[str, ContractRule] = {
 }
 
 
+CHECK_RULES: dict[str, ContractRule] = {
+    # Schemathesis' checks by name (and the suite's own, `schema_checks.py`): the rule each
+    # judges on every response it applies to, for the coverage matrix.
+    "not_a_server_error": NO_5XX,
+    "status_code_conformance": DOCUMENTED_STATUS,
+    "content_type_conformance": MEDIA_TYPES,
+    "response_headers_conformance": DOCUMENTED_HEADERS,
+    "response_schema_conformance": RESPONSE_SCHEMA,
+    "negative_data_rejection": INVALID_REJECTED,
+    "missing_required_header": INVALID_REJECTED,
+    "positive_data_acceptance": VALID_ACCEPTED,
+    "unsupported_method": PATHS_AND_METHODS,
+    "allow_header_conformance": PATHS_AND_METHODS,
+    "use_after_free": DELETE_PERMANENT,
+    "ensure_resource_availability": GET_EQUALS_CREATE,
+    "problem_details": PROBLEM_DETAILS,
+    "no_content": MEDIA_TYPES,
+    "created_room_location": CREATE_LOCATION,
+    "ended_after_created": ENDED_AT_ORDER,
+}
+
+
+def rule_of_check(name: str) -> ContractRule:
+    """The rule a check (by its function's name) judges; one this table does not know yet (a
+    newer Schemathesis) judges what the spec documents."""
+    return CHECK_RULES.get(name, DOCUMENTED_STATUS)
+
+
 def rule_of_failure(code: str) -> ContractRule:
     """The rule a Schemathesis failure code breaks; a code this table does not know yet (a
     newer Schemathesis) breaks what the spec documents."""

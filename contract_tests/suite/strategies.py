@@ -54,6 +54,14 @@ def away_from(defaults: dict[str, Any]) -> Callable[[dict], dict]:
     return move
 
 
+def one_config_field(changes: dict) -> dict:
+    """An update that changes one field of `config` (the first it changes, else `chat_enabled`),
+    and leaves the others to be kept."""
+    config = changes.get("config") or {}
+    field, value = next(iter(config.items()), ("chat_enabled", False))
+    return {**changes, "config": {field: value}}
+
+
 def _other(value: Any) -> Any:
     if isinstance(value, bool):
         return not value

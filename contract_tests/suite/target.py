@@ -27,6 +27,12 @@ class Target:
     seed: int
     request_timeout: float
     fail_fast: bool
+    concurrency: int = 1
+    """How many checks run at once (`pool.py`)."""
+    reports: tuple[str, ...] = ()
+    """The report formats asked for: any of html, junit, har, ndjson."""
+    report_dir: str = ""
+    """Where reports and saved failures go (an absolute path)."""
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -41,6 +47,9 @@ class Target:
             "seed": self.seed,
             "request_timeout": self.request_timeout,
             "fail_fast": self.fail_fast,
+            "concurrency": self.concurrency,
+            "reports": list(self.reports),
+            "report_dir": self.report_dir,
         }
 
     @classmethod
@@ -48,7 +57,8 @@ class Target:
         """The controller's target; its spec was validated there, so it is only read here."""
         from rooms_spec import load_spec
 
-        return cls(**{**data, "spec": load_spec(Path(data["spec"]), validate=False)})
+        spec = load_spec(Path(data["spec"]), validate=False)
+        return cls(**{**data, "spec": spec, "reports": tuple(data["reports"])})
 
 
 _current: Target | None = None

@@ -28,6 +28,14 @@ class Violation:
     notes: tuple[str, ...] = ()
     seen_once: bool = False
     """Hypothesis repeated the example and it passed: the answer depended on timing or state."""
+    test: str = ""
+    """The test that found it (its pytest node id)."""
+    layer: str = ""
+    """`behaviour`, `schema` or `stateful`."""
+    arguments: dict[str, Any] | None = None
+    """A behaviour check's drawn arguments, as data (`failure.encode`): replay runs it again."""
+    setup: tuple[Exchange, ...] = ()
+    """Creates of rooms the steps use but did not create themselves (made earlier in the run)."""
 
     @property
     def response(self) -> Exchange | None:
@@ -42,6 +50,10 @@ class Violation:
             "account": self.account,
             "notes": list(self.notes),
             "seen_once": self.seen_once,
+            "test": self.test,
+            "layer": self.layer,
+            "arguments": self.arguments,
+            "setup": [step.as_data() for step in self.setup],
         }
 
     @classmethod
@@ -56,6 +68,10 @@ class Violation:
             account=data["account"],
             notes=tuple(data["notes"]),
             seen_once=data["seen_once"],
+            test=data.get("test", ""),
+            layer=data.get("layer", ""),
+            arguments=data.get("arguments"),
+            setup=tuple(Exchange.from_data(step) for step in data.get("setup", ())),
         )
 
 

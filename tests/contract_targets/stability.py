@@ -3,8 +3,10 @@
     python -m tests.contract_targets.stability --runs 20             # the stateful layer
     python -m tests.contract_targets.stability --runs 20 --mock      # ... on rooms-mock
     python -m tests.contract_targets.stability --variants --runs 20  # the whole suite, every
-                                                                     # correct variant
+                                                                     # correct variant and
+                                                                     # rooms-mock
     python -m tests.contract_targets.stability --only slow-25ms --runs 1 --seed 42  # repeat
+    python -m tests.contract_targets.stability --only rooms-mock --concurrency 8  # checks at once
 
 Every run has its own seed; against a correct server any failure is a false alarm. Prints
 one line per run and the figures, and exits 1 if any run failed.
@@ -26,6 +28,7 @@ from tests.contract_targets.reference import RoomsApi
 from tests.contract_targets.serve import serving
 from tests.contract_targets.variants import (
     BY_NAME,
+    ROOMS_MOCK,
     VARIANTS,
     SuiteRun,
     Variant,
@@ -92,14 +95,18 @@ def stateful(args: argparse.Namespace) -> int:
 
 
 def variants(args: argparse.Namespace) -> int:
-    """The whole suite, as a user runs it, `--runs` times against each correct variant."""
-    chosen = [BY_NAME[name] for name in args.only] if args.only else list(VARIANTS)
+    """The whole suite, as a user runs it, `--runs` times against each correct variant and the
+    mock."""
+    known = {**BY_NAME, ROOMS_MOCK.name: ROOMS_MOCK}
+    chosen = [known[name] for name in args.only] if args.only else [*VARIANTS, ROOMS_MOCK]
     jobs = schedule(chosen, args.runs)
     runs: dict[str, list[SuiteRun]] = {variant.name: [] for variant in chosen}
     started = time.monotonic()
 
+    options = ("--concurrency", str(args.concurrency)) if args.concurrency else ()
+
     def one(variant: Variant) -> SuiteRun:
-        run = run_suite(variant, args.seed)
+        run = run_suite(variant, args.seed, *options)
         print(run.summary(), flush=True)
         if not run.passed:
             print(run.output[-6000:], flush=True)
@@ -138,10 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--mock", action="store_true", help="stateful layer: rooms-mock instead")
     cli.add_argument("--variants", action="store_true", help="the whole suite, every variant")
     cli.add_argument(
-        "--only", action="append", choices=sorted(BY_NAME), metavar="VARIANT", help="repeatable"
+        "--only",
+        action="append",
+        choices=sorted([*BY_NAME, ROOMS_MOCK.name]),
+        metavar="VARIANT",
+        help="repeatable",
     )
     cli.add_argument("--parallel", type=int, default=3, help="variant runs at a time")
     cli.add_argument("--seed", type=int, help="variants: every run with this seed (a repeat)")
+    cli.add_argument(
+        "--concurrency", type=int, help="variants: passed to every run (default: the suite's)"
+    )
     args = cli.parse_args(argv)
     if args.runs < 1 or args.parallel < 1:
         cli.error("--runs and --parallel must be at least 1")

@@ -10,12 +10,13 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.contract_targets.reference import Choices, RoomsApi
 from tests.contract_targets.serve import serving
-from tests.support.servers import PROJECT_ROOT
+from tests.support.servers import PROJECT_ROOT, running_mock
 
 RULE_LINE = re.compile(r"^\[([a-z][a-z0-9-]*)\] ", re.MULTILINE)
 RUN_TIMEOUT_S = 180
@@ -26,9 +27,14 @@ class Variant:
     name: str
     differs: str
     choices: Choices
+    mock: bool = False  # rooms-mock itself, as a process, instead of the reference
 
     def server(self) -> RoomsApi:
         return RoomsApi(choices=self.choices)
+
+    def serve(self) -> AbstractContextManager[str]:
+        """A new server of this variant on a free loopback port: its base URL while it runs."""
+        return running_mock() if self.mock else serving(self.server())
 
 
 def correct(**changes: Any) -> Choices:
@@ -140,6 +146,10 @@ VARIANTS = (
 
 BY_NAME = {variant.name: variant for variant in VARIANTS}
 
+ROOMS_MOCK = Variant(
+    "rooms-mock", "the mock itself, with its bundled fixtures", correct(), mock=True
+)
+
 
 def schedule(variants: list[Variant], runs: int) -> list[Variant]:
     """`runs` runs of each variant, in rounds, each round led by the slow servers: their runs
@@ -182,7 +192,7 @@ def run_suite(variant: Variant, seed: int | None = None, *options: str) -> Suite
     """`python -m contract_tests.cli --base-url URL --seed SEED` against a new server."""
     seed = random.randrange(2**32) if seed is None else seed
     command = [sys.executable, "-m", "contract_tests.cli", "--seed", str(seed), *options]
-    with serving(variant.server()) as base_url:
+    with variant.serve() as base_url:
         started = time.monotonic()
         finished = subprocess.run(
             [*command, "--base-url", base_url],

@@ -15,13 +15,14 @@ import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.contract_targets.faults import FAULTS
-from tests.contract_targets.reference import RoomsApi
+from tests.contract_targets.reference import Choices, RoomsApi
 from tests.contract_targets.serve import serving
 from tests.support.servers import PROJECT_ROOT, running_mock
 
@@ -144,6 +145,14 @@ BAD_VALUES = [
     ("--spec", "{tmp}/openapi-3.1.yaml", ['(openapi: "3.1.0")']),
     ("--spec", "{tmp}/other-api.yaml", ["not the Rooms API", '"listRooms"']),
     ("--spec", "{tmp}/not-yaml.yaml", ["not valid YAML at line"]),
+    ("--concurrency", "0", ["whole number from 1 to 64"]),
+    ("--concurrency", "65", ["whole number from 1 to 64"]),
+    ("--report", "pdf", ['no report format "pdf"', "html, junit, har, ndjson"]),
+    ("--report", "html,,junit", ['no report format ""']),
+    ("--report", "html,html", ["given twice"]),
+    ("--report-dir", "", ["expected a path"]),
+    ("--report-dir", "/etc/hostname/x", ["/etc/hostname is not a directory"]),
+    ("--report-dir", "/proc/version", ["/proc/version is not a directory"]),
     ("--junit-xml", "", ["expected a path"]),
     ("--junit-xml", "/proc/nope/x.xml", ["/proc/nope is not a directory"]),
     ("--junit-xml", "/etc/hostname/x", ["/etc/hostname is not a directory"]),
@@ -168,7 +177,7 @@ def test_every_option_refuses_a_bad_value_in_one_line(
     line = finished.stderr.strip()
     assert option.lstrip("-") in line or "header" in line, line
     assert repr(value) not in line, line  # values are shown in JSON, never as Python reprs
-    if value and value in line and option not in ("--spec", "--junit-xml"):  # files lead
+    if value and value in line and option not in ("--spec", "--junit-xml", "--report-dir"):
         assert json.dumps(value, ensure_ascii=False) in line, line
     assert "cannot connect" not in line  # refused before the target is asked
 
@@ -253,24 +262,58 @@ def test_workers_and_junit_xml_name_the_broken_rule(tmp_path: Path) -> None:
     assert "[end-twice-409]" in finished.stdout
 
 
-def test_a_seed_repeats_a_failing_run_and_credentials_never_show() -> None:
-    def reproduction(finished: subprocess.CompletedProcess[str]) -> list[str]:
-        lines = [line for line in finished.stdout.splitlines() if "curl " in line]
-        return [re.sub(r"room_\w+|127\.0\.0\.1:\d+", "X", line) for line in lines]
+SECTION = re.compile(r"^_{3,} (test_\w+(?:\[[^\]]*\])?) _{3,}$", re.MULTILINE)
 
+
+def failure_sections(output: str) -> dict[str, str]:
+    """Each failure pytest printed, by the name of its test."""
+    parts = SECTION.split(output)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def reproduction(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if "curl " in line]
+    return [re.sub(r"room_\w+|127\.0\.0\.1:\d+", "X", line) for line in lines]
+
+
+def test_a_seed_repeats_a_failing_run_and_credentials_never_show() -> None:
+    """One check after another, a seed repeats the whole run; checks at once (the default),
+    each behaviour check repeats its failure (what the schema layer reads of List depends on
+    the rooms the others made meanwhile)."""
     secret = "Authorization: Bearer sekrit-0123"
-    runs = []
-    for _ in range(2):
+    runs = {}
+    for concurrency in ("1", "1", "8", "8"):
         with serving(RoomsApi("create-trims-name")) as base_url:
-            runs.append(
-                run("--base-url", base_url, "--seed", "42", "--max-examples", "10", "-H", secret)
+            runs.setdefault(concurrency, []).append(
+                run(
+                    "--base-url",
+                    base_url,
+                    "--seed",
+                    "42",
+                    "--max-examples",
+                    "10",
+                    "-H",
+                    secret,
+                    "--concurrency",
+                    concurrency,
+                )
             )
-    assert [finished.returncode for finished in runs] == [1, 1]
-    assert "[create-echoes]" in runs[0].stdout
-    assert reproduction(runs[0]) == reproduction(runs[1])
-    assert reproduction(runs[0])
-    assert "-H 'Authorization: ***'" in runs[0].stdout
-    assert "sekrit" not in runs[0].stdout + runs[0].stderr
+    for finished in runs["1"] + runs["8"]:
+        assert finished.returncode == 1, finished.stdout + finished.stderr
+        assert "[create-echoes]" in finished.stdout
+        assert "-H 'Authorization: ***'" in finished.stdout
+        assert "sekrit" not in finished.stdout + finished.stderr
+    one, again = runs["1"]
+    assert reproduction(one.stdout) == reproduction(again.stdout)
+    assert reproduction(one.stdout)
+    at_once = [failure_sections(finished.stdout) for finished in runs["8"]]
+    behaviour = sorted(name for name in at_once[0] if not name.startswith("test_operation"))
+    assert behaviour and behaviour == sorted(
+        name for name in at_once[1] if not name.startswith("test_operation")
+    )
+    for name in behaviour:
+        if name != "test_room_lifecycle":
+            assert reproduction(at_once[0][name]) == reproduction(at_once[1][name]), name
 
 
 @pytest.mark.parametrize(
@@ -412,3 +455,23 @@ def test_the_suite_leaves_other_rooms_alone_and_deletes_its_own() -> None:
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "room_abc123" in [room["id"] for room in before["rooms"]]
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("latency_s", "given", "shown"),
+    [
+        (0.0, (), "one check at a time (--concurrency 1)"),
+        (0.02, (), "up to 8 checks at once (--concurrency 8)"),
+        (0.0, ("--concurrency", "3"), "up to 3 checks at once (--concurrency 3)"),
+    ],
+    ids=["local-one-at-a-time", "remote-eight-at-once", "given-stays"],
+)
+def test_the_probe_chooses_the_concurrency_by_how_fast_the_target_answers(
+    latency_s: float, given: tuple[str, ...], shown: str
+) -> None:
+    """A server on this machine gets one check at a time (threads would only take turns for the
+    GIL); one that takes 20 ms an answer, as across a network, gets eight; a value given is kept."""
+    with serving(RoomsApi(choices=replace(Choices(), latency_s=latency_s))) as base_url:
+        finished = run("--base-url", base_url, "--max-examples", "1", "--seed", "3", *given)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr
+    assert f"rooms-contract: {shown}\n" in finished.stdout
