@@ -121,7 +121,7 @@ def exchange_of(response: Response) -> Exchange:
         method=str(request.method or "GET").upper(),
         url=str(request.url or ""),
         request_headers=tuple((str(k), str(v)) for k, v in request.headers.items()),
-        request_body=body.encode() if isinstance(body, str) else body,
+        request_body=body.encode() if isinstance(body, str) else _bytes_or_none(body),
         status=response.status_code,
         headers=tuple(
             (name, value) for name, values in response.headers.items() for value in values
@@ -130,6 +130,11 @@ def exchange_of(response: Response) -> Exchange:
         started=time.time() - response.elapsed,
         elapsed=response.elapsed,
     )
+
+
+def _bytes_or_none(body: object) -> bytes | None:
+    """A prepared body is bytes or None for everything Schemathesis sends (no streams)."""
+    return bytes(body) if isinstance(body, bytes | bytearray) else None
 
 
 _exchanges = threading.local()
