@@ -12,7 +12,7 @@ from . import report_har, report_html, report_junit, report_ndjson
 from .coverage import matrix_lines, summary_line
 from .failure import save
 from .journal import JOURNAL
-from .pool import LAYERS
+from .pool import layer_named
 from .run_record import RunRecord, TestResult, build
 from .target import Target
 from .violation import Violation
@@ -26,16 +26,11 @@ FILES = {
 }
 
 
-def layer_of(nodeid: str) -> str:
-    module = Path(nodeid.split("::", 1)[0]).stem
-    return LAYERS.get(module, "other")
-
-
 def record_of(target: Target, started: float, tests: dict[str, dict[str, Any]]) -> RunRecord:
     results = [
         TestResult(
             nodeid=nodeid,
-            layer=layer_of(nodeid),
+            layer=layer_named(nodeid),
             outcome=seen["outcome"],
             seconds=seen["seconds"],
             text=seen["text"],

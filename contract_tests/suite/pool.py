@@ -57,6 +57,11 @@ class Outcome:
     over)."""
 
 
+def layer_named(nodeid: str) -> str:
+    """The layer of a test, by the module its node id names."""
+    return LAYERS.get(Path(nodeid.split("::", 1)[0]).stem, "other")
+
+
 def layer_of(item: pytest.Item) -> str:
     return LAYERS.get(Path(str(item.path)).stem, "other")
 

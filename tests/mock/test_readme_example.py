@@ -28,23 +28,17 @@ def test_the_readme_example_passes_and_its_verify_fails_on_a_wrong_call(tmp_path
     )
     assert broken != example
     (tmp_path / "test_broken_app.py").write_text(broken, encoding="utf-8")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN"]
-    good = subprocess.run(
-        [*command, "test_with_the_mock.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    good, bad = (
+        pytest_in(tmp_path, name) for name in ("test_with_the_mock.py", "test_broken_app.py")
     )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "2 passed" in good.stdout
-    bad = subprocess.run(
-        [*command, "test_broken_app.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "1 failed, 1 passed" in bad.stdout
     assert 'body /name: "CS1O1", expected "CS101"' in bad.stdout  # the near miss, shown
+
+
+def pytest_in(folder: Path, test_file: str) -> subprocess.CompletedProcess[str]:
+    """pytest on one file, from `folder`, as a user runs it."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN", test_file]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
