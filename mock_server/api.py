@@ -14,6 +14,7 @@ journal adds one small record per request (see journal.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -21,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from rooms_spec import Operation, Spec
 from rooms_spec.validators import Validators
 
 from .dispatch import Dispatcher
 from .faults import Faults, Rule, forced_answer, sample_answer
-from .guard import Answer, ClientDisconnected, RequestGuard
+from .guard import BODY, Answer, BodyTooLarge, ClientDisconnected, RequestGuard, receive_body
 from .journal import Entry, Journal, kept
 from .strict import strict_response
 from .wire import break_connection, dribble, transport_of
@@ -71,12 +72,11 @@ class Api:
             _log(scope, response.status_code, started, _problem_summary(response))
 
     async def _recorded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The same answer, through the fault rules, and written to the journal."""
+        """The same answer, through the fault rules, and written to the journal.
+
+        The request body reaches the journal through the scope (`guard.BODY`): whoever
+        reads it, the guard or `_drain`, leaves it there."""
         arrived, started = time.time(), time.perf_counter()
-        connection = receive
-        recorder = BodyRecorder(receive)
-        if self.journal.enabled:
-            receive = recorder
         method, path = scope["method"], scope["path"]
         operation: Operation | None = None
         rule: Rule | None = None
@@ -94,9 +94,9 @@ class Api:
                 await asyncio.sleep(delay)
             if rule is not None and rule.fault is not None:
                 forced = True
-                await self._drain(receive)
+                await self._drain(scope, receive)
                 sample_status, sample = sample_answer(self.spec, operation)
-                transport = transport_of(connection)
+                transport = transport_of(receive)
                 status, body = await break_connection(
                     rule.fault, transport, receive, send, sample_status, sample
                 )
@@ -104,12 +104,14 @@ class Api:
                 return
             if rule is not None and rule.forces_answer:
                 forced = True
-                await self._drain(receive)
+                await self._drain(scope, receive)
                 response = forced_answer(rule, self.spec, operation, path)
             else:
                 response, operation, forced = await self.answer(scope, receive)
-                if forced and self.journal.enabled and not recorder.complete:
-                    await self._drain(receive)  # `Prefer` answered unread: the journal shows it
+                if forced and self.journal.enabled and BODY not in scope:
+                    await self._drain(
+                        scope, receive
+                    )  # `Prefer` answered unread: the journal shows it
             status, headers, body = response.status_code, response.raw_headers, bytes(response.body)
             if rule is not None and rule.dribble is not None:
                 await dribble(response, send, rule.dribble["chunks"], rule.dribble["over_ms"])
@@ -128,7 +130,7 @@ class Api:
                         path,
                         scope.get("query_string", b""),
                         scope.get("headers", []),
-                        kept(b"".join(recorder.chunks)),
+                        kept(scope.get(BODY, b"")),
                         operation.operation_id if operation is not None else None,
                         status,
                         headers,
@@ -144,17 +146,11 @@ class Api:
                     suffix += f" (fault rule {rule.id})"
                 _log(scope, status, started, suffix)
 
-    async def _drain(self, receive: Receive) -> None:
+    async def _drain(self, scope: Scope, receive: Receive) -> None:
         """Read the body an answer forced by a rule does not need (for the journal),
         no further than the size limit."""
-        size, limit = 0, self.guard.settings.max_body_bytes
-        while size <= limit:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected
-            size += len(message.get("body", b""))
-            if not message.get("more_body", False):
-                return
+        with contextlib.suppress(BodyTooLarge):  # what was read is journaled
+            await receive_body(scope, receive, self.guard.settings.max_body_bytes)
 
     async def answer(
         self, scope: Scope, receive: Receive
@@ -172,27 +168,6 @@ class Api:
                 self.spec, self.validators, operation, response, scope["path"]
             )
         return response, operation, False
-
-
-class BodyRecorder:
-    """`receive` that also keeps the body's chunks (for the journal), and knows whether
-    the body has arrived whole (reading on after that would wait for the next request)."""
-
-    __slots__ = ("chunks", "complete", "receive")
-
-    def __init__(self, receive: Receive) -> None:
-        self.receive = receive
-        self.chunks: list[bytes] = []
-        self.complete = False
-
-    async def __call__(self) -> Message:
-        message = await self.receive()
-        body = message.get("body")
-        if body:
-            self.chunks.append(body)
-        if not message.get("more_body", False):
-            self.complete = True
-        return message
 
 
 def _line(scope: Scope) -> tuple[str, str]:

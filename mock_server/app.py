@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from rooms_spec import Spec, SpecError, load_spec
@@ -26,6 +25,7 @@ from rooms_spec.validators import Validators
 from .api import Api
 from .connexion_app import UI_PATHS, LazyConnexion, build_connexion_app
 from .controls import CONTROLS_PREFIX, Controls
+from .cors import Cors
 from .dispatch import Dispatcher
 from .faults import Faults, load_rules_file
 from .fixtures import FixtureError, default_fixtures_path, load_fixtures
@@ -86,7 +86,7 @@ class MockServer:
         self.served = self._serve(spec, validators)
         self.store.reset(self.load_fixture_rooms())
         self.controls = Controls(self)
-        self.app = CORSMiddleware(
+        self.app = Cors(
             self._route,
             allow_origins=list(self.settings.cors_origins),
             allow_credentials=True,

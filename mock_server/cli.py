@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rooms_spec import SpecError
 
@@ -29,6 +29,9 @@ from .journal import MAX_SIZE as MAX_JOURNAL_SIZE
 from .prefer import MAX_DELAY_MS
 
 PROG = "rooms-mock"
+if TYPE_CHECKING:
+    import uvicorn
+
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -215,6 +218,29 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any) -> uvicorn.Config:
+    """How uvicorn serves the mock, for `rooms-mock` and `testing.start_mock` alike;
+    `options` (log_level, access_log, log_config) go to uvicorn.Config as they are."""
+    import uvicorn
+
+    return uvicorn.Config(
+        server,
+        **options,
+        lifespan="on",
+        # The cap and the timeouts live in the protocol (connections.py), not in
+        # uvicorn's limit_concurrency, so a refusal is a problem+json 503.
+        http=limited_protocol(limits),
+        timeout_keep_alive=limits.keep_alive_s,
+        # In-flight answers take milliseconds; a client still sending its body is cut off
+        # after half a second, so SIGINT and SIGTERM stop the mock within a second.
+        # uvicorn annotates this as an int, but waits for it with asyncio (a float is fine).
+        timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]
+        # The mock trusts no proxy in front of it and never reads client addresses; the
+        # proxy-header middleware would cost every request a lookup for nothing.
+        proxy_headers=False,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
@@ -229,20 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}{server.spec.base_path}"
     limits = ConnectionLimits(args.max_connections, args.keep_alive_timeout, args.request_timeout)
-    config = uvicorn.Config(
-        server,
-        log_level=args.log_level,
-        access_log=args.access_log,
-        lifespan="on",
-        # The cap and the timeouts live in the protocol (connections.py), not in
-        # uvicorn's limit_concurrency, so a refusal is a problem+json 503.
-        http=limited_protocol(limits),
-        timeout_keep_alive=limits.keep_alive_s,
-        # In-flight answers take milliseconds; a client still sending its body is cut off
-        # after half a second, so SIGINT and SIGTERM stop the mock within a second.
-        # uvicorn annotates this as an int, but waits for it with asyncio (a float is fine).
-        timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]
-    )
+    config = uvicorn_config(server, limits, log_level=args.log_level, access_log=args.access_log)
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
     allow_open_files(limits)
     try:

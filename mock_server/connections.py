@@ -37,6 +37,7 @@ import orjson
 from uvicorn._types import ASGIReceiveCallable, ASGISendCallable, Scope
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from .one_write import OneWrite
 from .responses import PROBLEM_JSON, problem_body
 
 logger = logging.getLogger("mock_server.connections")
@@ -109,6 +110,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
     refusal: ClassVar[Refusal] = Refusal(limits)
+    one_write: ClassVar[bool] = True  # an answer's head and body in one write (one_write.py)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,6 +123,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # (uvicorn's own signature narrows asyncio's BaseTransport the same way.)
+        if self.one_write:
+            transport = OneWrite(transport, self.loop)  # type: ignore[assignment]
         super().connection_made(transport)
         cap = self.limits.max_connections
         if len(self.connections) > cap or len(self.tasks) >= cap:

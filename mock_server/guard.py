@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import Receive, Scope
 
@@ -36,6 +36,8 @@ from .responses import problem
 from .routes import Match, RouteTable
 
 INTEGER = re.compile(r"[+-]?[0-9]+")
+# Where the request body, as far as it was read, is left in the scope for the journal.
+BODY = "rooms_mock.body"
 NO_DEFAULT: Any = object()
 
 
@@ -79,6 +81,30 @@ class QueryParameter:
     kind: str | None
     validator: SchemaValidator
     default: Any = NO_DEFAULT
+
+
+@dataclass(slots=True)
+class RequestHead:
+    """The three request headers the guard reads, found in one pass over the scope's."""
+
+    content_length: str | None = None
+    content_type: str | None = None
+    prefer: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, scope: Scope) -> RequestHead:
+        head = cls()
+        for name, value in scope["headers"]:  # ASGI names are lower case
+            # The first of a repeated header counts, as with Starlette's Headers.get.
+            if name == b"content-length":
+                if head.content_length is None:
+                    head.content_length = value.decode("latin-1")
+            elif name == b"content-type":
+                if head.content_type is None:
+                    head.content_type = value.decode("latin-1")
+            elif name == b"prefer":
+                head.prefer.append(value.decode("latin-1"))
+        return head
 
 
 @dataclass(frozen=True)
@@ -144,9 +170,9 @@ class RequestGuard:
         if operation is None:
             detail = f"{method} is not allowed on {path}; allowed are {match.allow}."
             return Answer(problem(405, detail, instance=path, headers={"Allow": match.allow}))
-        headers = Headers(scope=scope)
+        head = RequestHead.of(scope)
         # Only bodies the operation reads count: GET, DELETE and end ignore theirs (no 413).
-        declared = headers.get("content-length", "")
+        declared = head.content_length or ""
         if (
             operation.request_body is not None
             and declared.isascii()
@@ -155,7 +181,7 @@ class RequestGuard:
         ):
             return Answer(self._too_large(path), operation)
         try:
-            preference = parse_prefer(headers.getlist("prefer"), scope.get("query_string", b""))
+            preference = parse_prefer(head.prefer, scope.get("query_string", b""))
         except PreferError as error:
             return self._prefer_refused(path, operation, error)
         delay = self.settings.latency_ms + preference.delay_ms
@@ -165,7 +191,7 @@ class RequestGuard:
             return self._forced(path, match, preference)
         arguments, violations = self._read_query(match, scope)
         if operation.request_body is not None:
-            refusal = await self._read_body(receive, headers, path, arguments, violations)
+            refusal = await self._read_body(scope, receive, head.content_type, arguments)
             if refusal is not None:
                 return Answer(refusal, operation)
             body_validator = self.body_validators[operation.operation_id]
@@ -231,19 +257,14 @@ class RequestGuard:
         return arguments, found
 
     async def _read_body(
-        self,
-        receive: Receive,
-        headers: Headers,
-        path: str,
-        arguments: dict[str, Any],
-        violations: list[Violation],
+        self, scope: Scope, receive: Receive, content_type: str | None, arguments: dict[str, Any]
     ) -> Response | None:
         """Read, type-check and parse the body into `arguments["body"]`; or the refusal."""
+        path = scope["path"]
         try:
-            body = await _receive_body(receive, self.settings.max_body_bytes)
+            body = await receive_body(scope, receive, self.settings.max_body_bytes)
         except BodyTooLarge:
             return self._too_large(path)
-        content_type = headers.get("content-type")
         if content_type is None and not body.strip():
             detail = "A JSON body is required (Content-Type: application/json)."
             return problem(400, detail, instance=path)
@@ -300,17 +321,24 @@ def _coerce(raw: str, kind: str | None) -> Any:
     return raw
 
 
-async def _receive_body(receive: Receive, limit: int) -> bytes:
+async def receive_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, read no further than `limit` bytes (BodyTooLarge past it); what was
+    read is left in `scope[BODY]` however the reading ends."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    finally:
+        scope[BODY] = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    body: bytes = scope[BODY]
+    return body

@@ -46,6 +46,9 @@ class Preference:
         return self.code is not None or self.example is not None
 
 
+NO_PREFERENCE = Preference()
+
+
 @dataclass(frozen=True)
 class ForcedResponse:
     status: int
@@ -57,6 +60,8 @@ class ForcedResponse:
 def parse_prefer(values: list[str], query_string: bytes = b"") -> Preference:
     """Read every `Prefer` header, then the query forms (`__code`, `__example`);
     malformed code or delay values raise PreferError."""
+    if not values and b"__" not in query_string:
+        return NO_PREFERENCE  # nearly every request: nothing asked for
     found: dict[str, str] = {}
     source: dict[str, str] = {}  # where each value came from, for messages
     for value in values:

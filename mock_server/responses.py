@@ -19,6 +19,7 @@ from rooms_spec.validators import Violation
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
+JSON_TYPE = (b"content-type", JSON.encode())
 
 
 def dump_json(body: Any) -> bytes:
@@ -29,10 +30,33 @@ def dump_json(body: Any) -> bytes:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+class JsonResponse(Response):
+    """A JSON answer, its headers written out directly: the same bytes Starlette's
+    `Response(body, status, headers, media_type=JSON)` gives, at half its cost (every
+    answer of the API is one)."""
+
+    media_type = JSON
+
+    def __init__(
+        self, body: bytes, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        raw = (
+            [(name.lower().encode("latin-1"), v.encode("latin-1")) for name, v in headers.items()]
+            if headers
+            else []
+        )
+        raw.append((b"content-length", b"%d" % len(body)))
+        raw.append(JSON_TYPE)
+        self.raw_headers = raw
+
+
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(dump_json(body), status_code=status, headers=headers, media_type=JSON)
+    return JsonResponse(dump_json(body), status, headers)
 
 
 def no_content() -> Response:

@@ -8,6 +8,7 @@ delete, ids never reused) live here and only here.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -248,7 +249,7 @@ class RoomStore:
 
     def _insert(self, room: Room) -> None:
         self._rooms[room.id] = room
-        if not self._order or self._order[-1].order_key <= room.order_key:
+        if not self._order or _order_key(self._order[-1]) <= _order_key(room):
             self._order.append(room)  # a new room is almost always the latest
         else:
             bisect.insort(self._order, room, key=_order_key)
@@ -283,5 +284,5 @@ class RoomStore:
         return to_milliseconds(datetime.now(UTC))
 
 
-def _order_key(room: Room) -> tuple[datetime, str]:
-    return room.order_key
+# Room.order_key, in C: bisect calls it some 17 times per insert into 100,000 rooms.
+_order_key = operator.attrgetter("created_at", "id")

@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from .app import MockServer, MockSettings
+from .connections import ConnectionLimits
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
@@ -194,18 +195,11 @@ def start_mock(
     sockets; your logging configuration is left alone."""
     import uvicorn
 
-    from .cli import listen
+    from .cli import listen, uvicorn_config
 
     server = MockServer(replace(settings or MockSettings(), **options))
     sock = listen(host, port)
-    config = uvicorn.Config(
-        server,
-        log_config=None,
-        log_level=log_level,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=0.5,  # type: ignore[arg-type]  # a float is fine, as in cli.py
-    )
+    config = uvicorn_config(server, ConnectionLimits(), log_config=None, log_level=log_level)
     runner = uvicorn.Server(config)
     thread = threading.Thread(
         target=runner.run, kwargs={"sockets": [sock]}, name="rooms-mock", daemon=True

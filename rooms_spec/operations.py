@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .pointer import escape
@@ -24,7 +25,7 @@ class Operation:
     definition: dict[str, Any]
     path_item: dict[str, Any]
 
-    @property
+    @cached_property  # read several times for every request the mock answers
     def operation_id(self) -> str:
         """The operationId, or `""` when the spec gives none (lint reports that)."""
         value = self.definition.get("operationId")

@@ -166,6 +166,29 @@ def test_cors_simple_request_echoes_the_origin_and_exposes_location(client: Test
     assert "Location" in response.headers["access-control-expose-headers"]
 
 
+def test_without_origin_every_answer_varies_on_origin_as_starlette_says(client: TestClient) -> None:
+    # The mock's fast path for requests without Origin (cors.py) must answer what
+    # Starlette's CORSMiddleware would: `Vary: Origin` and no other CORS header.
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.responses import Response
+
+    async def varied_app(scope: object, receive: object, send: object) -> None:
+        await Response(b"{}", headers={"Vary": "Accept"})(scope, receive, send)  # type: ignore[arg-type]
+
+    created = client.post(ROOMS, json={"name": "a"})
+    problem = client.get(f"{ROOMS}/room_missing")
+    control = client.get("/_mock/health")
+    for response in (created, problem, control):
+        assert response.headers.get_list("vary") == ["Origin"]
+        assert not [name for name in response.headers if name.startswith("access-control-")]
+    # An answer with a Vary of its own gets Origin joined to it, as Starlette does.
+    from mock_server.cors import Cors
+
+    for middleware in (CORSMiddleware, Cors):
+        joined = TestClient(middleware(varied_app, allow_origins=["*"])).get("/")  # type: ignore[arg-type]
+        assert joined.headers.get_list("vary") == ["Accept, Origin"]
+
+
 def test_cors_origin_list_refuses_other_origins() -> None:
     with mock_client(cors_origins=("http://app.test",)) as client:
         headers = {"Origin": "http://evil.test", "Access-Control-Request-Method": "GET"}
