@@ -186,7 +186,9 @@ class MockServer:
             await self._lifespan(receive, send)
         elif scope["type"] != "http" or path.startswith(served.ui_paths):
             await served.ui(scope, receive, send)
-        elif path.startswith(f"{CONTROLS_PREFIX}/") or path == CONTROLS_PREFIX:
+        elif path.startswith(CONTROLS_PREFIX) and path[
+            len(CONTROLS_PREFIX) : len(CONTROLS_PREFIX) + 1
+        ] in ("", "/"):
             await self.controls(scope, receive, send)
         else:
             await served.api(scope, receive, send)

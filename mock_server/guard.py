@@ -235,7 +235,7 @@ class RequestGuard:
         arguments: dict[str, Any] = dict(match.params)
         parameters = self.query_parameters[match.operation.operation_id]
         query_string = scope.get("query_string", b"")
-        query = QueryParams(query_string.decode("latin-1")) if query_string else {}
+        query = query_of(query_string) if query_string else {}
         found: list[Violation] = []
         for parameter in parameters:
             if parameter.name not in query:
@@ -309,6 +309,17 @@ def query_parameters_of(
         default = resolved_schema.get("default", NO_DEFAULT)
         found.append(QueryParameter(resolved["name"], kind, validator, default))
     return found
+
+
+def query_of(query_string: bytes) -> Mapping[str, str]:
+    """The query's parameters, the last of a repeated name winning (as Starlette's
+    QueryParams); without `%` or `+` to decode, split directly, at a fifth of the cost."""
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:
+        return QueryParams(text)
+    return {
+        name: value for name, _, value in (part.partition("=") for part in text.split("&") if part)
+    }
 
 
 def _coerce(raw: str, kind: str | None) -> Any:
