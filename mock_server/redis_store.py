@@ -10,7 +10,8 @@ Keys, under the prefix (`--redis-prefix`, default `rooms-mock:`):
     meta          hash: key (the id permutation's key, hex), seeded, issued, ticks
     order         sorted set: every room id, scored by created_at in ms; ties by id
                   (Redis orders equal scores by member), which is the contract's order
-    room:<id>     hash: name, status, created, ended (ms), count, c:<field> = JSON value
+    room:<id>     hash: name (JSON), status, count, created (ms), created_at, ended_at
+                  (RFC 3339), and c:"<field>" = its JSON value for each config field
 
 Ids: the `issued`-th id is the keyed permutation of ids.py applied to `issued`, as
 in memory. The permutation needs BLAKE2b, which Lua lacks, so the worker sends a
@@ -49,6 +50,7 @@ from .store import (
     RoomError,
     RoomLimitReached,
     RoomNotFound,
+    format_timestamp,
 )
 from .stores import StoreError, StoreUnavailable
 
@@ -69,22 +71,59 @@ DOWN = (redis.ConnectionError, redis.TimeoutError, OSError)
 # ARGV[1] is the prefix; every script but `start` takes the worker's key as ARGV[2].
 
 SEED_EPOCH_MS = (SEED_EPOCH - EPOCH) // timedelta(milliseconds=1)
-COMMON = f"""
+COMMON = """
 local p = ARGV[1]
 local meta = p .. 'meta'
 local order = p .. 'order'
 local function room_key(id) return p .. 'room:' .. id end
+-- RFC 3339 in UTC with milliseconds, as format_timestamp writes it (days to civil date:
+-- H. Hinnant's algorithm; Redis' Lua has no os.date).
+local function iso(ms)
+  local seconds = math.floor(ms / 1000)
+  local days = math.floor(seconds / 86400)
+  local rest = seconds - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+    - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+    math.floor(rest / 3600), math.floor(rest % 3600 / 60), rest % 60, ms - seconds * 1000)
+end
 local function now_ms()
   if redis.call('HGET', meta, 'seeded') == '1' then
-    return {SEED_EPOCH_MS} + 1000 * redis.call('HINCRBY', meta, 'ticks', 1)
+    return SEED_EPOCH_MS + 1000 * redis.call('HINCRBY', meta, 'ticks', 1)
   end
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+-- A room's JSON, as Get answers it, from its hash (whose values are JSON texts already):
+-- one string per room is much less to parse than its fields.
+local function room_json(id)
+  local flat = redis.call('HGETALL', room_key(id))
+  if #flat == 0 then return false end
+  local fields, config = {}, {}
+  for i = 1, #flat, 2 do
+    if string.sub(flat[i], 1, 2) == 'c:' then
+      config[#config + 1] = string.sub(flat[i], 3) .. ':' .. flat[i + 1]
+    else
+      fields[flat[i]] = flat[i + 1]
+    end
+  end
+  local ended = fields.ended_at and (',"ended_at":"' .. fields.ended_at .. '"') or ''
+  return '{"id":"' .. id .. '","name":' .. fields.name .. ',"status":"' .. fields.status
+    .. '","participant_count":' .. fields.count .. ',"config":{' .. table.concat(config, ',')
+    .. '},"created_at":"' .. fields.created_at .. '"' .. ended .. '}'
+end
 local function load(first)
   local rooms = redis.call('ZRANGE', order, 0, -1)
   for i = 1, #rooms, 500 do
-    local keys = {{}}
+    local keys = {}
     for j = i, math.min(i + 499, #rooms) do keys[#keys + 1] = room_key(rooms[j]) end
     redis.call('DEL', unpack(keys))
   end
@@ -92,12 +131,12 @@ local function load(first)
   local i = first
   while i <= #ARGV do
     local id, created, count = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-    redis.call('HSET', room_key(id), unpack(ARGV, i + 3, i + 2 + count))
+    redis.call('HSET', room_key(id), 'created', created, unpack(ARGV, i + 3, i + 2 + count))
     redis.call('ZADD', order, created, id)
     i = i + 3 + count
   end
 end
-"""
+""".replace("SEED_EPOCH_MS", str(SEED_EPOCH_MS))
 CHECKED = COMMON + "if redis.call('HGET', meta, 'key') ~= ARGV[2] then return {'lost'} end\n"
 
 # ARGV: p, proposed key, seeded, mode (start|recover), then the rooms (see `load`).
@@ -144,9 +183,10 @@ end
 issued = string.format('%d', base + index)
 redis.call('HSET', meta, 'issued', issued)
 if not id then return {'retry', issued} end
-local created = string.format('%d', now_ms())
-redis.call('HSET', room_key(id), 'name', ARGV[6 + n], 'status', 'active', 'created', created,
-  'count', 0, unpack(ARGV, 7 + n))
+local ms = now_ms()
+local created = string.format('%d', ms)
+redis.call('HSET', room_key(id), 'name', ARGV[6 + n], 'status', 'active', 'count', 0,
+  'created', created, 'created_at', iso(ms), unpack(ARGV, 7 + n))
 redis.call('ZADD', order, created, id)
 return {'ok', id, created, issued}
 """
@@ -154,8 +194,8 @@ return {'ok', id, created, issued}
 GET = (
     CHECKED
     + """
-local room = redis.call('HGETALL', room_key(ARGV[3]))
-if #room == 0 then return {'missing'} end
+local room = room_json(ARGV[3])
+if not room then return {'missing'} end
 return {'ok', room}
 """
 )
@@ -164,11 +204,11 @@ LIST = (
     + """
 local ids = redis.call('ZRANGE', order, ARGV[3], ARGV[4])
 local rooms = {}
-for i, id in ipairs(ids) do rooms[i] = redis.call('HGETALL', room_key(id)) end
-return {'ok', redis.call('ZCARD', order), ids, rooms}
+for i, id in ipairs(ids) do rooms[i] = room_json(id) end
+return {'ok', redis.call('ZCARD', order), rooms}
 """
 )
-# ARGV: p, key, id, rename (0|1), name, config fields...
+# ARGV: p, key, id, rename (0|1), name (JSON), config fields...
 UPDATE = (
     CHECKED
     + """
@@ -178,7 +218,7 @@ if not status then return {'missing'} end
 if status == 'ended' then return {'ended'} end
 if ARGV[4] == '1' then redis.call('HSET', k, 'name', ARGV[5]) end
 if #ARGV > 5 then redis.call('HSET', k, unpack(ARGV, 6)) end
-return {'ok', redis.call('HGETALL', k)}
+return {'ok', room_json(ARGV[3])}
 """
 )
 END = (
@@ -189,8 +229,8 @@ local room = redis.call('HMGET', k, 'status', 'created')
 if not room[1] then return {'missing'} end
 if room[1] == 'ended' then return {'ended'} end
 local ended = math.max(now_ms(), tonumber(room[2]))
-redis.call('HSET', k, 'status', 'ended', 'ended', string.format('%d', ended))
-return {'ok', redis.call('HGETALL', k)}
+redis.call('HSET', k, 'status', 'ended', 'ended_at', iso(ended))
+return {'ok', room_json(ARGV[3])}
 """
 )
 DELETE = (
@@ -215,40 +255,31 @@ def from_ms(text: str) -> datetime:
     return EPOCH + timedelta(milliseconds=int(text))
 
 
+def json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def config_fields(config: Mapping[str, Any]) -> list[str]:
-    """`c:<field>`, JSON value, ...: a merge is one HSET, field by field."""
+    """`c:"<field>"`, its JSON value, ...: a merge is one HSET, field by field, and the
+    script writes the room's JSON without encoding anything."""
     fields: list[str] = []
     for name, value in config.items():
-        fields += (CONFIG_FIELD + name, orjson.dumps(value).decode())
+        fields += (CONFIG_FIELD + json_text(name), json_text(value))
     return fields
 
 
 def room_fields(room: Room) -> list[str]:
-    """A room as the `load` script takes it: id, created, how many fields, the fields."""
-    fields = ["name", room.name, "status", room.status, "count", str(room.participant_count)]
-    fields += ["created", str(to_ms(room.created_at)), *config_fields(room.config)]
+    """A room as the `load` script takes it: id, created (ms), how many fields, the fields."""
+    fields = ["name", json_text(room.name), "status", room.status]
+    fields += ["count", str(room.participant_count), "created_at", room.created_text]
+    fields += config_fields(room.config)
     if room.ended_at is not None:
-        fields += ["ended", str(to_ms(room.ended_at))]
+        fields += ["ended_at", format_timestamp(room.ended_at)]
     return [room.id, str(to_ms(room.created_at)), str(len(fields)), *fields]
 
 
-def room_of(room_id: str, flat: list[str]) -> Room:
-    fields = dict(zip(flat[::2], flat[1::2], strict=True))
-    config = {
-        name.removeprefix(CONFIG_FIELD): orjson.loads(value)
-        for name, value in fields.items()
-        if name.startswith(CONFIG_FIELD)
-    }
-    ended = fields.get("ended")
-    return Room(
-        id=room_id,
-        name=fields["name"],
-        config=config,
-        created_at=from_ms(fields["created"]),
-        status=fields["status"],
-        participant_count=int(fields["count"]),
-        ended_at=from_ms(ended) if ended else None,
-    )
+def room_of(text: str) -> Room:
+    return Room.from_json(orjson.loads(text))
 
 
 class RedisRooms:
@@ -376,7 +407,7 @@ class RedisRooms:
             base = self._issued
             candidates = [self._id_at(base + offset) for offset in range(ID_WINDOW)]
             reply = await self._call(
-                "create", limit, str(base), str(ID_WINDOW), *candidates, name, *fields
+                "create", limit, str(base), str(ID_WINDOW), *candidates, json_text(name), *fields
             )
             if reply[0] == "full":
                 raise RoomLimitReached(limit=self.max_rooms)
@@ -390,19 +421,18 @@ class RedisRooms:
         reply = await self._call("get", room_id)
         if reply[0] == "missing":
             raise RoomNotFound(room_id)
-        return room_of(room_id, reply[1])
+        return room_of(reply[1])
 
     async def list(self, limit: int = 20, offset: int = 0) -> Page:
         first = min(offset, LARGEST_INDEX)
         last = min(offset + limit - 1, LARGEST_INDEX)
-        _ok, total, ids, rooms = await self._call("list", str(first), str(last))
-        shown = [room_of(room_id, flat) for room_id, flat in zip(ids, rooms, strict=True)]
-        return Page(shown, int(total), limit, offset)
+        _ok, total, rooms = await self._call("list", str(first), str(last))
+        return Page([room_of(room) for room in rooms], int(total), limit, offset)
 
     async def update(
         self, room_id: str, name: str | None = None, config: Mapping[str, Any] | None = None
     ) -> Room:
-        rename = ["0", ""] if name is None else ["1", name]
+        rename = ["0", ""] if name is None else ["1", json_text(name)]
         reply = await self._call("update", room_id, *rename, *config_fields(config or {}))
         return self._changed(room_id, reply, RoomEnded)
 
@@ -414,7 +444,7 @@ class RedisRooms:
             raise RoomNotFound(room_id)
         if reply[0] == "ended":
             raise ended(room_id)
-        return room_of(room_id, reply[1])
+        return room_of(reply[1])
 
     async def delete(self, room_id: str) -> None:
         if (await self._call("delete", room_id))[0] == "missing":
