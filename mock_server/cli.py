@@ -303,14 +303,17 @@ def main(argv: list[str] | None = None) -> int:
         # Inside the try: a Ctrl-C before uvicorn takes over the signals ends quietly too.
         where = "" if args.store == MEMORY else f" {server.store.describe()}"
         workers = f" in {args.workers} workers" if args.workers > 1 else ""
-        print(
+        line = (
             f"rooms-mock: serving the Rooms API at {base} with {server.started_with} room(s)"
-            f"{where}{workers}; Swagger UI at {base}/ui/",
-            file=sys.stderr,
-            flush=True,
+            f"{where}{workers}; Swagger UI at {base}/ui/"
         )
         if args.workers > 1:
-            return run_workers(sockets, lambda sock: uvicorn.Server(config).run(sockets=[sock]))
+            return run_workers(
+                sockets,
+                lambda sock: uvicorn.Server(config).run(sockets=[sock]),
+                lambda: print(line, file=sys.stderr, flush=True),
+            )
+        print(line, file=sys.stderr, flush=True)
         uvicorn.Server(config).run(sockets=sockets)
     except KeyboardInterrupt:
         pass

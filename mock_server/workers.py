@@ -42,8 +42,13 @@ def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def run_workers(sockets: list[socket.socket], serve: Callable[[socket.socket], None]) -> int:
-    """Fork one worker per socket, each running `serve(its socket)`; wait for them all.
+def run_workers(
+    sockets: list[socket.socket],
+    serve: Callable[[socket.socket], None],
+    started: Callable[[], None] = lambda: None,
+) -> int:
+    """Fork one worker per socket, each running `serve(its socket)`, call `started` once
+    they all exist, and wait for them all.
 
     0 when they were stopped by a signal, 1 when one of them failed."""
     children: dict[int, int] = {}
@@ -67,6 +72,7 @@ def run_workers(sockets: list[socket.socket], serve: Callable[[socket.socket], N
         children[pid] = number
     for sock in sockets:  # a socket left open here would take connections no one accepts
         sock.close()
+    started()
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:

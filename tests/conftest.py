@@ -14,7 +14,7 @@ from rooms_spec import Spec, load_spec
 from rooms_spec.validators import Validators
 from tests.support.mock import mock_client
 
-pytest_plugins = ["tests.support.tools", "tests.support.redis"]
+pytest_plugins = ["tests.support.tools", "tests.support.redis", "tests.support.stores"]
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,10 @@
         ...
         server.stop(); server.start()     # Redis going away and coming back, same port
 
-`redis_url` (a pytest fixture) is one server for the whole session and, per test,
-a key prefix of its own (the mock's `--redis-prefix`), so tests never see each
-other's rooms. Without redis-server the test is skipped, and under CI=true it fails
-(tests/support/tools.py).
+`shared_redis` (a pytest fixture) is one server for the whole session; tests give
+each store a key prefix of its own (`new_prefix`, the mock's `--redis-prefix`), so they
+never see each other's rooms (tests/support/stores.py). Without redis-server the test
+is skipped, and under CI=true it fails (tests/support/tools.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -102,16 +101,6 @@ def redis_server() -> Iterator[RedisServer]:
 def shared_redis() -> Iterator[RedisServer]:
     with redis_server() as server:
         yield server
-
-
-@pytest.fixture(params=["memory", "redis"])
-def mock_store(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The mock's settings for each store: a test that takes a mock (`client`,
-    `seeded_client`, or this) runs on both, on Redis under a key prefix of its own."""
-    if request.param == "memory":
-        return {}
-    server = request.getfixturevalue("shared_redis")
-    return {"store": server.url, "redis_prefix": new_prefix()}
 
 
 def new_prefix() -> str:
