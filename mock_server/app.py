@@ -93,9 +93,7 @@ class MockServer:
         rules = self.settings.faults_path
         self.faults = Faults(load_rules_file(rules, spec, validators) if rules else ())
         self.served = self._serve(spec, validators)
-        fixture_rooms = self.load_fixture_rooms()
-        self.store.start(fixture_rooms)
-        self.started_with = len(fixture_rooms)
+        self.started_with = self.store.start(self.load_fixture_rooms())
         self.controls = Controls(self)
         self.app = CORSMiddleware(
             self._route,

@@ -19,11 +19,15 @@ window of candidate ids for the counter it last saw; the script takes the one fo
 the counter's true value, or answers `retry` with that value (another worker was
 quicker). The key lives in Redis, so every worker derives the same ids.
 
+At start the mock joins the store its prefix already holds (another mock's: a replica;
+or its own before a restart), and loads the fixtures only into an empty prefix; with
+`--seed` it begins again, since its ids and clock must repeat.
+
 Every script first checks that `meta` still holds the worker's key: a Redis that
 restarted (no persistence) has lost it, and then the first worker to notice loads
 the fixtures again under a new key, so no id can come back. While Redis cannot be
-reached, every call raises StoreUnavailable (a 503), logged once; the next call
-that reaches it again is served, and logged.
+reached, every call raises StoreUnavailable (a 503), logged once per worker; the
+next call that reaches it again is served, and logged.
 """
 
 from __future__ import annotations
@@ -140,18 +144,19 @@ end
 CHECKED = COMMON + "if redis.call('HGET', meta, 'key') ~= ARGV[2] then return {'lost'} end\n"
 
 # ARGV: p, proposed key, seeded, mode (start|recover), then the rooms (see `load`).
+# A store already there is joined (another mock's, or this one's before a restart), but
+# a seeded start begins again: its ids and clock must repeat. Answers key, joined, rooms.
 START = (
     COMMON
     + """
 local key = redis.call('HGET', meta, 'key')
-if ARGV[4] == 'recover' and key then return key end
-if ARGV[3] == '1' or not key then
-  key = ARGV[2]
-  redis.call('HSET', meta, 'key', key, 'issued', 0, 'ticks', 0)
+if key and (ARGV[3] == '0' or ARGV[4] == 'recover') then
+  return {key, 1, redis.call('ZCARD', order)}
 end
-redis.call('HSET', meta, 'seeded', ARGV[3])
+key = ARGV[2]
+redis.call('HSET', meta, 'key', key, 'issued', 0, 'ticks', 0, 'seeded', ARGV[3])
 load(5)
-return key
+return {key, 0, redis.call('ZCARD', order)}
 """
 )
 # ARGV: p, key, then the rooms.
@@ -301,16 +306,19 @@ class RedisRooms:
         self._ids: dict[int, str] = {}
         self._issued = 0
         self._down = False
+        self.joined = False
         self._client: redis.asyncio.Redis | None = None
         self._scripts: dict[str, Any] = {}
 
     def describe(self) -> str:
-        return f"on Redis at {self.url} (keys {self.prefix}*)"
+        joined = ", joined: they were there" if self.joined else ""
+        return f"on Redis at {self.url} (keys {self.prefix}*{joined})"
 
     # -- at start (synchronous: before the event loop, before the workers fork) ------------
 
-    def start(self, rooms: list[Room]) -> None:
-        """Connect, load the fixtures and fix the ids' key, once for every worker."""
+    def start(self, rooms: list[Room]) -> int:
+        """Connect, and load the fixtures unless the store is there already (then join it):
+        once, before the workers fork. How many rooms the store holds."""
         try:
             client = redis.Redis.from_url(
                 self.url, socket_connect_timeout=SOCKET_TIMEOUT_S, decode_responses=True
@@ -319,12 +327,16 @@ class RedisRooms:
             raise StoreError(f"--store {self.url}: {error}") from None
         try:
             with client:
-                key = client.register_script(START)(args=self._start_args("start", rooms))
+                key, joined, count = client.register_script(START)(
+                    args=self._start_args("start", rooms)
+                )
         except DOWN as error:
             raise StoreError(f"cannot reach Redis at {self.url}: {error}") from None
         except redis.RedisError as error:
             raise StoreError(f"Redis at {self.url} refused to start the store: {error}") from None
+        self.joined = bool(joined)
         self._use_key(str(key))
+        return int(count)
 
     def _start_args(self, mode: str, rooms: Iterable[Room]) -> list[str]:
         proposed = key_of(self.seed) if self.seed is not None else secrets.token_bytes(KEY_BYTES)
@@ -383,7 +395,9 @@ class RedisRooms:
 
     async def _recover(self) -> None:
         """Redis lost the store (restarted): load the fixtures again, under a new key."""
-        key = await self._script("start")(args=self._start_args("recover", self.fixtures()))
+        key, _joined, _count = await self._script("start")(
+            args=self._start_args("recover", self.fixtures())
+        )
         if key != self._key:
             logger.warning("Redis at %s lost the rooms; loaded the fixtures again", self.url)
         self._use_key(str(key))

@@ -36,8 +36,9 @@ class StoreError(Exception):
 class Rooms(Protocol):
     """The rooms, as handlers and controls see them; each call is one atomic step."""
 
-    def start(self, rooms: list[Room]) -> None:
-        """At start, before serving: connect, and load the fixtures (raises StoreError)."""
+    def start(self, rooms: list[Room]) -> int:
+        """At start, before serving: connect, and load the fixtures (a shared store joins
+        the rooms already there instead); how many rooms it holds. Raises StoreError."""
 
     def describe(self) -> str:
         """Where the rooms are, for the start line: `in memory`, `on Redis at ...`."""
@@ -60,8 +61,9 @@ class MemoryRooms:
     def __init__(self, store: RoomStore) -> None:
         self.store = store
 
-    def start(self, rooms: list[Room]) -> None:
+    def start(self, rooms: list[Room]) -> int:
         self.store.reset(rooms)
+        return len(self.store)
 
     def describe(self) -> str:
         return "in memory"

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import redis
 
+from mock_server.fixtures import default_fixtures_path
 from mock_server.redis_store import COMMON, from_ms
 from mock_server.store import RoomAlreadyEnded, RoomStore, format_timestamp
 from mock_server.stores import StoreUnavailable, open_rooms
@@ -77,6 +78,23 @@ def test_two_stores_on_one_prefix_share_the_rooms_and_one_id_sequence(
     assert first.count() == second.count() == 60
     other = opened(shared_redis.url, new_prefix())
     assert other.count() == 0  # another prefix, another mock
+
+
+def test_a_second_mock_on_the_prefix_joins_the_rooms_there(shared_redis: RedisServer) -> None:
+    """A replica, or a restart: the rooms stay as they are; a reset brings the fixtures back."""
+    settings = {"store": shared_redis.url, "redis_prefix": new_prefix()}
+    with mock_client(fixtures=default_fixtures_path(), **settings) as first:
+        assert first.delete(f"{ROOMS}/room_abc123").status_code == 204
+        made = create(first)
+        with mock_client(fixtures=default_fixtures_path(), **settings) as second:
+            assert second.get(f"{ROOMS}/{made['id']}").json() == made
+            assert_problem(second.get(f"{ROOMS}/room_abc123"), 404)
+            assert create(second)["id"] != made["id"]
+            total = len(
+                json.loads(default_fixtures_path().joinpath("rooms.json").read_text())["rooms"]
+            )
+            assert second.post("/_mock/reset").json() == {"rooms": total}
+        assert first.get(f"{ROOMS}/room_abc123").status_code == 200
 
 
 def test_redis_lost_is_503_logged_once_and_served_again_when_it_is_back(
