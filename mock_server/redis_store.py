@@ -37,12 +37,14 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import redis
 import redis.asyncio
 from redis.backoff import NoBackoff
 
+from .fixtures import FixtureError
 from .ids import ID_PREFIX, KEY_BYTES, Permutation, encode, key_of
 from .store import (
     DEFAULT_CONFIG,
@@ -283,6 +285,16 @@ def room_fields(room: Room) -> list[str]:
     return [room.id, str(to_ms(room.created_at)), str(len(fields)), *fields]
 
 
+def shown_url(url: str) -> str:
+    """The URL for logs and answers, its password masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def room_of(text: str) -> Room:
     return Room.from_json(orjson.loads(text))
 
@@ -300,6 +312,7 @@ class RedisRooms:
         fixtures: Callable[[], list[Room]] = list,
     ) -> None:
         self.url, self.prefix, self.seed, self.max_rooms = url, prefix, seed, max_rooms
+        self.shown = shown_url(url)
         self.fixtures = fixtures
         self._key = ""
         self._permutation: Permutation | None = None
@@ -312,7 +325,7 @@ class RedisRooms:
 
     def describe(self) -> str:
         joined = ", joined: they were there" if self.joined else ""
-        return f"on Redis at {self.url} (keys {self.prefix}*{joined})"
+        return f"on Redis at {self.shown} (keys {self.prefix}*{joined})"
 
     # -- at start (synchronous: before the event loop, before the workers fork) ------------
 
@@ -324,16 +337,18 @@ class RedisRooms:
                 self.url, socket_connect_timeout=SOCKET_TIMEOUT_S, decode_responses=True
             )
         except ValueError as error:
-            raise StoreError(f"--store {self.url}: {error}") from None
+            raise StoreError(f"--store {self.shown}: {error}") from None
         try:
             with client:
                 key, joined, count = client.register_script(START)(
                     args=self._start_args("start", rooms)
                 )
+        except redis.AuthenticationError as error:  # a ConnectionError to redis-py
+            raise StoreError(f"Redis at {self.shown} refused the credentials: {error}") from None
         except DOWN as error:
-            raise StoreError(f"cannot reach Redis at {self.url}: {error}") from None
+            raise StoreError(f"cannot reach Redis at {self.shown}: {error}") from None
         except redis.RedisError as error:
-            raise StoreError(f"Redis at {self.url} refused to start the store: {error}") from None
+            raise StoreError(f"Redis at {self.shown} refused to start the store: {error}") from None
         self.joined = bool(joined)
         self._use_key(str(key))
         return int(count)
@@ -373,33 +388,38 @@ class RedisRooms:
         return script
 
     async def _call(self, name: str, *args: str) -> Reply:
-        for _attempt in range(2):
-            try:
-                reply: Reply = await self._script(name)(args=[self.prefix, self._key, *args])
-            except DOWN as error:
-                if not self._down:
-                    self._down = True
-                    logger.warning(
-                        "Redis at %s cannot be reached (%s); API calls answer 503 until it is back",
-                        self.url,
-                        error,
-                    )
-                raise StoreUnavailable(where=f"Redis at {self.url}") from None
-            if self._down:
-                self._down = False
-                logger.warning("Redis at %s is back; serving again", self.url)
-            if reply[0] != "lost":
-                return reply
-            await self._recover()
-        raise StoreUnavailable(where=f"Redis at {self.url}")
+        """One script's answer; a store Redis lost is loaded again first (see _recover)."""
+        try:
+            reply: Reply = await self._script(name)(args=[self.prefix, self._key, *args])
+            if reply[0] == "lost":
+                await self._recover()
+                reply = await self._script(name)(args=[self.prefix, self._key, *args])
+        except DOWN as error:
+            if not self._down:
+                self._down = True
+                logger.warning(
+                    "Redis at %s cannot be reached (%s); API calls answer 503 until it is back",
+                    self.shown,
+                    error,
+                )
+            raise StoreUnavailable(where=f"Redis at {self.shown}") from None
+        if self._down:
+            self._down = False
+            logger.warning("Redis at %s is back; serving again", self.shown)
+        if reply[0] == "lost":  # lost again at once: someone is flushing the database
+            raise StoreUnavailable(where=f"Redis at {self.shown}")
+        return reply
 
     async def _recover(self) -> None:
         """Redis lost the store (restarted): load the fixtures again, under a new key."""
-        key, _joined, _count = await self._script("start")(
-            args=self._start_args("recover", self.fixtures())
-        )
+        try:
+            rooms = self.fixtures()
+        except FixtureError as error:  # the files went bad since the start
+            logger.warning("%s; the store starts again empty", error)
+            rooms = []
+        key, _joined, _count = await self._script("start")(args=self._start_args("recover", rooms))
         if key != self._key:
-            logger.warning("Redis at %s lost the rooms; loaded the fixtures again", self.url)
+            logger.warning("Redis at %s lost the rooms; loaded the fixtures again", self.shown)
         self._use_key(str(key))
 
     def _id_at(self, index: int) -> str:
@@ -429,7 +449,7 @@ class RedisRooms:
                 self._issued = int(reply[3])
                 return Room(reply[1], name, full, from_ms(reply[2]))
             self._issued = int(reply[1])
-        raise StoreUnavailable(where=f"Redis at {self.url}, busy creating rooms")
+        raise StoreUnavailable(where=f"Redis at {self.shown}, busy creating rooms")
 
     async def get(self, room_id: str) -> Room:
         reply = await self._call("get", room_id)

@@ -212,3 +212,17 @@ def test_seeded_workers_give_the_memory_store_s_ids(shared_redis: RedisServer) -
     memory = RoomStore(seed=4)
     assert made == [memory.create(f"r{index}").to_json() for index in range(6)]
     assert made[0]["created_at"] == "2026-01-06T10:00:01.000Z"
+
+
+def test_a_redis_that_refuses_is_one_line_and_the_password_is_not_shown(
+    shared_redis: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mock_server.cli import main
+
+    url = shared_redis.url.replace("redis://", "redis://nobody:hunter2@")  # no such user
+    code = main(["--port", "0", "--store", url, "--fixtures", "none"])
+    err = capsys.readouterr().err
+    assert (code, len(err.splitlines())) == (2, 1), err
+    assert err.startswith("rooms-mock: error: Redis at redis://nobody:***@127.0.0.1:"), err
+    assert "refused the credentials" in err
+    assert "hunter2" not in err
