@@ -30,6 +30,7 @@ from rooms_spec.validators import Validators
 from .dispatch import Dispatcher
 from .faults import Faults, Rule, forced_answer, sample_answer
 from .guard import BODY, Answer, BodyTooLarge, ClientDisconnected, RequestGuard, receive_body
+from .handlers import StoreDown
 from .journal import Entry, Journal, kept
 from .strict import strict_response
 from .wire import break_connection, dribble, transport_of
@@ -163,6 +164,8 @@ class Api:
                 return response, operation, checked.made_up
         else:
             operation, response = checked.operation, await self.dispatcher(checked)
+            if type(response) is StoreDown:  # the mock's own answer: its store is gone
+                return response, operation, True
         if self.strict:
             response = strict_response(
                 self.spec, self.validators, operation, response, scope["path"]

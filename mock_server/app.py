@@ -33,7 +33,8 @@ from .guard import GuardSettings, RequestGuard
 from .handlers import RoomHandlers
 from .journal import DEFAULT_SIZE, Journal
 from .live import Changes
-from .store import Room, RoomStore
+from .store import Room
+from .stores import DEFAULT_PREFIX, MEMORY, Rooms, open_rooms
 
 EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied", "Retry-After"]
 logger = logging.getLogger("mock_server.reload")
@@ -54,6 +55,8 @@ class MockSettings:
     journal_size: int = DEFAULT_SIZE
     faults_path: Path | None = None
     watch: bool = False
+    store: str = MEMORY  # or redis://HOST:PORT/DB (stores.py)
+    redis_prefix: str = DEFAULT_PREFIX
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,20 @@ class MockServer:
         # checked by the tests and `rooms-contract lint`, so only a spec given is validated.
         given = self.settings.spec_path
         spec = load_spec(given, validate=given is not None)
-        self.store = RoomStore(seed=self.settings.seed, max_rooms=self.settings.max_rooms)
+        self.store: Rooms = open_rooms(
+            self.settings.store,
+            seed=self.settings.seed,
+            max_rooms=self.settings.max_rooms,
+            prefix=self.settings.redis_prefix,
+            fixtures=self.load_fixture_rooms,
+        )
         self.journal = Journal(self.settings.journal_size)
         self.changes = Changes(lambda: self.journal.last_id)
         validators = Validators(spec)
         rules = self.settings.faults_path
         self.faults = Faults(load_rules_file(rules, spec, validators) if rules else ())
         self.served = self._serve(spec, validators)
-        self.store.reset(self.load_fixture_rooms())
+        self.started_with = self.store.start(self.load_fixture_rooms())
         self.controls = Controls(self)
         self.app = Cors(
             self._route,
@@ -138,23 +147,23 @@ class MockServer:
         fixtures = self.settings.fixtures
         return load_fixtures(fixtures, self.validators) if fixtures is not None else []
 
-    def reset(self, rooms: list[Room]) -> None:
+    async def reset(self, rooms: list[Room]) -> None:
         """Back to the start: these rooms, an empty journal, the fault rules of the start."""
-        self.store.reset(rooms)
+        await self.store.reset(rooms)
         self.journal.clear()
         self.faults.reset()
         self.changes.notify()
 
     # -- live reload (watch.py calls these) ---------------------------------------------
 
-    def reload_fixtures(self) -> bool:
+    async def reload_fixtures(self) -> bool:
         """Load the fixture files again, keeping the journal; a bad file keeps the rooms."""
         try:
             rooms = self.load_fixture_rooms()
         except FixtureError as error:
             logger.warning("%s; kept the running rooms", error)
             return False
-        self.store.reset(rooms)
+        await self.store.reset(rooms)
         self.changes.notify()
         logger.info("reloaded %s: %d room(s)", self.settings.fixtures, len(rooms))
         return True

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from rooms_spec import SpecError
+from rooms_spec.json_text import as_json
 
 from .app import MockServer, MockSettings
 from .connections import (
@@ -27,12 +28,15 @@ from .fixtures import FixtureError, default_fixtures_path
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import MAX_SIZE as MAX_JOURNAL_SIZE
 from .prefer import MAX_DELAY_MS
+from .stores import DEFAULT_PREFIX, MEMORY, StoreError, is_shared
+from .workers import reuse_port_sockets, run_workers
 
 PROG = "rooms-mock"
 if TYPE_CHECKING:
     import uvicorn
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MAX_WORKERS = 64
 
 
 class Parser(argparse.ArgumentParser):
@@ -137,6 +141,31 @@ def parser() -> argparse.ArgumentParser:
         f"else a 408 problem and the connection is closed (default: {DEFAULT_REQUEST_TIMEOUT_S})",
     )
     cli.add_argument(
+        "--store",
+        type=store_url,
+        default=MEMORY,
+        metavar="memory|redis://HOST:PORT/DB",
+        help="where the rooms live: in this process (memory, the default and the fastest), "
+        "or on a Redis server that every worker, and every mock with the same --redis-prefix, "
+        "shares",
+    )
+    cli.add_argument(
+        "--redis-prefix",
+        type=key_prefix,
+        default=DEFAULT_PREFIX,
+        metavar="PREFIX",
+        help="with --store redis://: the prefix of every key the mock writes, so several mocks "
+        f"can share one Redis database (default: {DEFAULT_PREFIX})",
+    )
+    cli.add_argument(
+        "--workers",
+        type=whole_number(1, MAX_WORKERS),
+        default=1,
+        metavar="N",
+        help="serve from N processes on the one port; needs --store redis:// (with the memory "
+        "store each would keep rooms of its own) (default: 1)",
+    )
+    cli.add_argument(
         "--spec", metavar="PATH", help="the OpenAPI spec to serve (default: the bundled one)"
     )
     cli.add_argument(
@@ -187,6 +216,19 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return convert
 
 
+def store_url(text: str) -> str:
+    """An argparse type: `memory`, or a Redis URL (checked when the mock connects)."""
+    if text == MEMORY or is_shared(text):
+        return text
+    raise argparse.ArgumentTypeError(f'"{text}" is neither memory nor a redis:// URL')
+
+
+def key_prefix(text: str) -> str:
+    if not text or not text.isprintable() or len(text) > 100:
+        raise argparse.ArgumentTypeError(f"{as_json(text)} is not 1 to 100 printable characters")
+    return text
+
+
 def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         spec_path=Path(args.spec) if args.spec else None,
@@ -200,6 +242,8 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         journal_size=args.journal_size,
         faults_path=Path(args.faults) if args.faults else None,
         watch=args.watch,
+        store=args.store,
+        redis_prefix=args.redis_prefix,
     )
 
 
@@ -245,13 +289,23 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     args = parser().parse_args(argv)
+    if args.workers > 1 and not is_shared(args.store):
+        print(
+            f"{PROG}: error: --workers {args.workers} needs --store redis://HOST:PORT/DB: with "
+            "the memory store each worker would keep rooms of its own",
+            file=sys.stderr,
+        )
+        return 2
     try:
         server = MockServer(settings_from(args))
-        sock = listen(args.host, args.port)
-    except (SpecError, FixtureError, FaultError, OSError) as error:
+        if args.workers == 1:
+            sockets = [listen(args.host, args.port)]
+        else:
+            sockets = reuse_port_sockets(args.host, args.port, args.workers)
+    except (SpecError, FixtureError, FaultError, StoreError, OSError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
-    host, port = sock.getsockname()[:2]
+    host, port = sockets[0].getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}{server.spec.base_path}"
     limits = ConnectionLimits(args.max_connections, args.keep_alive_timeout, args.request_timeout)
@@ -260,17 +314,25 @@ def main(argv: list[str] | None = None) -> int:
     allow_open_files(limits)
     try:
         # Inside the try: a Ctrl-C before uvicorn takes over the signals ends quietly too.
-        print(
-            f"rooms-mock: serving the Rooms API at {base} with {len(server.store)} room(s); "
-            f"Swagger UI at {base}/ui/",
-            file=sys.stderr,
-            flush=True,
+        where = "" if args.store == MEMORY else f" {server.store.describe()}"
+        workers = f" in {args.workers} workers" if args.workers > 1 else ""
+        line = (
+            f"rooms-mock: serving the Rooms API at {base} with {server.started_with} room(s)"
+            f"{where}{workers}; Swagger UI at {base}/ui/"
         )
-        uvicorn.Server(config).run(sockets=[sock])
+        if args.workers > 1:
+            return run_workers(
+                sockets,
+                lambda sock: uvicorn.Server(config).run(sockets=[sock]),
+                lambda: print(line, file=sys.stderr, flush=True),
+            )
+        print(line, file=sys.stderr, flush=True)
+        uvicorn.Server(config).run(sockets=sockets)
     except KeyboardInterrupt:
         pass
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
     return 0
 
 

@@ -32,9 +32,11 @@ from rooms_spec.validators import Violation
 from .faults import rule_violations
 from .fixtures import FixtureError, rooms_from_document
 from .guard import parse_json
+from .handlers import store_down
 from .journal import FilterError, Filters, listing
 from .live import PageFiles
 from .responses import PROBLEM_JSON, json_response, no_content, problem, problem_body
+from .stores import StoreUnavailable
 from .verify import Expectation, VerifyError, verify
 
 if TYPE_CHECKING:
@@ -107,6 +109,8 @@ class Controls:
                 return  # the client left mid-body: there is no one to answer
             except ControlBodyError as error:
                 answer = error.response
+            except StoreUnavailable as error:
+                answer = store_down(str(error), path)
         await answer(scope, receive, send)
 
     # -- rooms ------------------------------------------------------------------------
@@ -127,14 +131,14 @@ class Controls:
             status = 400 if body.strip() else 409  # the request is fine; the files on disk are not
             suffix = "" if body.strip() else " Nothing was reset."
             return problem(status, f"{error}.{suffix}", instance=path)
-        self.server.reset(rooms)
-        return json_response({"rooms": len(self.server.store)})
+        await self.server.reset(rooms)
+        return json_response({"rooms": await self.server.store.count()})
 
     async def health(self, request: Request) -> Response:
-        return json_response({"status": "ok", "rooms": len(self.server.store)})
+        return json_response({"status": "ok", "rooms": await self.server.store.count()})
 
     async def rooms(self, request: Request) -> Response:
-        page = self.server.store.list(ROOMS_SHOWN, 0)
+        page = await self.server.store.list(ROOMS_SHOWN, 0)
         rooms = [room.to_json() for room in page.rooms]
         return json_response({"rooms": rooms, "total": page.total})
 

@@ -13,10 +13,12 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
-from .responses import json_response, no_content, problem
-from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound, RoomStore
+from .responses import PROBLEM_JSON, json_response, no_content, problem, problem_body
+from .store import RoomAlreadyEnded, RoomEnded, RoomError, RoomLimitReached, RoomNotFound
+from .stores import Rooms, StoreUnavailable
 
 STATUS_OF_ERROR: dict[type[RoomError], int] = {
     RoomNotFound: 404,
@@ -24,10 +26,16 @@ STATUS_OF_ERROR: dict[type[RoomError], int] = {
     RoomAlreadyEnded: 409,
     RoomLimitReached: 409,
 }
+RETRY_AFTER_S = "1"
+
+
+class StoreDown(Response):
+    """A 503: the shared store cannot be reached. Like an answer forced by a fault rule it
+    is the mock's own, not the API's (strict mode lets it through; the journal marks it)."""
 
 
 class RoomHandlers:
-    def __init__(self, store: RoomStore, base_path: str) -> None:
+    def __init__(self, store: Rooms, base_path: str) -> None:
         self.store = store
         self.base_path = base_path
 
@@ -37,26 +45,26 @@ class RoomHandlers:
         return handler if inspect.iscoroutinefunction(handler) else None
 
     async def create_room(self, body: dict[str, Any]) -> Response:
-        room = self.store.create(body["name"], body.get("config"))
+        room = await self.store.create(body["name"], body.get("config"))
         location = f"{self.base_path}/rooms/{room.id}"
         return json_response(room.to_json(), 201, {"Location": location})
 
     async def list_rooms(self, limit: int = 20, offset: int = 0) -> Response:
-        return json_response(self.store.list(limit, offset).to_json())
+        return json_response((await self.store.list(limit, offset)).to_json())
 
     async def get_room(self, id: str) -> Response:
-        return json_response(self.store.get(id).to_json())
+        return json_response((await self.store.get(id)).to_json())
 
     async def update_room(self, id: str, body: dict[str, Any]) -> Response:
-        room = self.store.update(id, body.get("name"), body.get("config"))
+        room = await self.store.update(id, body.get("name"), body.get("config"))
         return json_response(room.to_json())
 
     async def delete_room(self, id: str) -> Response:
-        self.store.delete(id)
+        await self.store.delete(id)
         return no_content()
 
     async def end_room(self, id: str) -> Response:
-        return json_response(self.store.end(id).to_json())
+        return json_response((await self.store.end(id)).to_json())
 
 
 def _snake_case(operation_id: str) -> str:
@@ -65,4 +73,12 @@ def _snake_case(operation_id: str) -> str:
 
 def room_error_response(error: RoomError, path: str) -> Response:
     """A store error as its problem."""
+    if isinstance(error, StoreUnavailable):
+        return store_down(str(error), path)
     return problem(STATUS_OF_ERROR[type(error)], str(error), instance=path)
+
+
+def store_down(detail: str, path: str) -> StoreDown:
+    body = problem_body(503, detail, instance=path)
+    headers = {"Retry-After": RETRY_AFTER_S}
+    return StoreDown(orjson.dumps(body), 503, headers, media_type=PROBLEM_JSON)

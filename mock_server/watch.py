@@ -69,15 +69,15 @@ class Watcher:
             recursive=False,
             stop_event=self._stop,
         ):
-            self.apply({Path(name) for _change, name in changes})
+            await self.apply({Path(name) for _change, name in changes})
 
-    def apply(self, changed: set[Path]) -> None:
+    async def apply(self, changed: set[Path]) -> None:
         """The spec first (the fixtures are checked against it), then the fixtures."""
         try:
             if self.spec is not None and self.spec in changed:
                 self.server.reload_spec()
             if any(self.is_fixture(path) for path in changed):
-                self.server.reload_fixtures()
+                await self.server.reload_fixtures()
         except Exception as error:  # a reload must never stop the watching, nor the mock
             logger.error("reload failed: %s: %s", type(error).__name__, error)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,7 +14,7 @@ from rooms_spec import Spec, load_spec
 from rooms_spec.validators import Validators
 from tests.support.mock import mock_client
 
-pytest_plugins = ["tests.support.tools"]
+pytest_plugins = ["tests.support.tools", "tests.support.redis", "tests.support.stores"]
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +28,16 @@ def validators(spec: Spec) -> Validators:
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
+def client(mock_store: dict[str, Any]) -> Iterator[TestClient]:
     """An empty strict mock."""
-    with mock_client() as test_client:
+    with mock_client(**mock_store) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def seeded_client() -> Iterator[TestClient]:
+def seeded_client(mock_store: dict[str, Any]) -> Iterator[TestClient]:
     """A strict mock with the bundled fixtures."""
-    with mock_client(fixtures=default_fixtures_path()) as test_client:
+    with mock_client(fixtures=default_fixtures_path(), **mock_store) as test_client:
         yield test_client
 
 

@@ -7,6 +7,7 @@
                                                                      # rooms-mock
     python -m tests.contract_targets.stability --only slow-25ms --runs 1 --seed 42  # repeat
     python -m tests.contract_targets.stability --only rooms-mock --concurrency 8  # checks at once
+    python -m tests.contract_targets.stability --only rooms-mock-redis-2-workers --runs 20
 
 Every run has its own seed; against a correct server any failure is a false alarm. Prints
 one line per run and the figures, and exits 1 if any run failed.
@@ -28,6 +29,7 @@ from tests.contract_targets.reference import RoomsApi
 from tests.contract_targets.serve import serving
 from tests.contract_targets.variants import (
     BY_NAME,
+    MOCKS,
     ROOMS_MOCK,
     VARIANTS,
     SuiteRun,
@@ -97,7 +99,7 @@ def stateful(args: argparse.Namespace) -> int:
 def variants(args: argparse.Namespace) -> int:
     """The whole suite, as a user runs it, `--runs` times against each correct variant and the
     mock."""
-    known = {**BY_NAME, ROOMS_MOCK.name: ROOMS_MOCK}
+    known = {**BY_NAME, **{mock.name: mock for mock in MOCKS}}
     chosen = [known[name] for name in args.only] if args.only else [*VARIANTS, ROOMS_MOCK]
     jobs = schedule(chosen, args.runs)
     runs: dict[str, list[SuiteRun]] = {variant.name: [] for variant in chosen}
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument(
         "--only",
         action="append",
-        choices=sorted([*BY_NAME, ROOMS_MOCK.name]),
+        choices=sorted([*BY_NAME, *(mock.name for mock in MOCKS)]),
         metavar="VARIANT",
         help="repeatable",
     )

@@ -10,12 +10,14 @@ import re
 import subprocess
 import sys
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.contract_targets.reference import Choices, RoomsApi
 from tests.contract_targets.serve import serving
+from tests.support.redis import redis_server
 from tests.support.servers import PROJECT_ROOT, running_mock
 
 RULE_LINE = re.compile(r"^\[([a-z][a-z0-9-]*)\] ", re.MULTILINE)
@@ -28,13 +30,26 @@ class Variant:
     differs: str
     choices: Choices
     mock: bool = False  # rooms-mock itself, as a process, instead of the reference
+    workers_on_redis: int = 0  # the mock as that many workers sharing a redis-server of its own
 
     def server(self) -> RoomsApi:
         return RoomsApi(choices=self.choices)
 
     def serve(self) -> AbstractContextManager[str]:
         """A new server of this variant on a free loopback port: its base URL while it runs."""
+        if self.workers_on_redis:
+            return mock_on_redis(self.workers_on_redis)
         return running_mock() if self.mock else serving(self.server())
+
+
+@contextmanager
+def mock_on_redis(workers: int) -> Iterator[str]:
+    """rooms-mock as `workers` workers on a redis-server started for it (stopped after)."""
+    with (
+        redis_server() as redis,
+        running_mock("--store", redis.url, "--workers", str(workers)) as base_url,
+    ):
+        yield base_url
 
 
 def correct(**changes: Any) -> Choices:
@@ -149,6 +164,14 @@ BY_NAME = {variant.name: variant for variant in VARIANTS}
 ROOMS_MOCK = Variant(
     "rooms-mock", "the mock itself, with its bundled fixtures", correct(), mock=True
 )
+ROOMS_MOCK_REDIS = Variant(
+    "rooms-mock-redis-2-workers",
+    "the mock as two workers sharing a Redis (--store redis:// --workers 2), bundled fixtures",
+    correct(),
+    mock=True,
+    workers_on_redis=2,
+)
+MOCKS = (ROOMS_MOCK, ROOMS_MOCK_REDIS)
 
 
 def schedule(variants: list[Variant], runs: int) -> list[Variant]:

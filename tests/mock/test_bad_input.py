@@ -41,6 +41,10 @@ BAD: dict[str, list[str | Callable[[Path], str]]] = {
         lambda tmp: _write(tmp / "null.json", "null"),
     ],
     "--journal-size": ["-1", "x", "1000001", "1e3"],
+    # A Redis that is not there (nothing listens on port 1) is the same one line.
+    "--store": ["mysql://x", "memcache", "redis://127.0.0.1:1/0", "redis://127.0.0.1:1/x"],
+    "--redis-prefix": ["", "a\nb"],
+    "--workers": ["0", "65", "x", "2"],  # 2 with the memory store: each would keep its own rooms
     "--faults": [
         "/nowhere/faults.json",
         "/tmp",

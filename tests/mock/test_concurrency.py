@@ -1,6 +1,8 @@
 """32 clients race on a few shared rooms for a few seconds; then every room's history must be
 linearizable: some sequential order of the acknowledged operations, consistent with their
 real-time order, produces every answer the clients got and every room's final state.
+The race runs on one process with the memory store, and on two workers sharing Redis
+(`--workers 2`), the clients spread over both.
 
 Each operation is recorded with the interval it was in flight and its answer. List answers
 count as reads of each room they show. The check is the Wing-Gong search with memoization
@@ -22,7 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.servers import running_mock
+from tests.support.redis import RedisServer, new_prefix
+from tests.support.servers import mock_process
 
 CLIENTS = 32
 DURATION_S = float(os.environ.get("ROOMS_CONCURRENCY_SECONDS", "3"))
@@ -141,6 +144,7 @@ class Race:
         self.ops: list[Op] = []
         self.unexpected: list[str] = []
         self.names = (f"Room {n}" for n in range(10**9))
+        self.sent = 0  # requests answered, whatever the answer
 
     def target(self) -> str:
         """Mostly a live room; now and then a deleted one (its answers must be 404)."""
@@ -219,6 +223,7 @@ class Race:
         request: dict[str, Any] | None,
     ) -> None:
         end = time.monotonic()
+        self.sent += 1
         status = response.status_code
         if status not in expected:
             self.unexpected.append(f"{kind} {room_id}: {status} {response.text[:300]}")
@@ -245,10 +250,28 @@ def all_rooms(base_url: str) -> Iterator[dict[str, Any]]:
             offset += 100
 
 
-def test_concurrent_clients_lose_nothing_and_every_room_is_linearizable() -> None:
+def journal_counts(origin: str, tries: int = 24) -> set[int]:
+    """How many requests each worker served: its journal's `last_id` (each worker keeps its
+    own), asked on fresh connections, which land on either worker."""
+    counts = set()
+    for _ in range(tries):
+        with httpx.Client(base_url=origin, timeout=REQUEST_TIMEOUT_S) as http:
+            counts.add(http.get("/_mock/requests", params={"limit": 1}).json()["last_id"])
+    return counts
+
+
+@pytest.mark.parametrize("store", ["memory", "redis, 2 workers"])
+def test_concurrent_clients_lose_nothing_and_every_room_is_linearizable(
+    store: str, request: pytest.FixtureRequest
+) -> None:
     seed = int(os.environ.get("ROOMS_CONCURRENCY_SEED", random.getrandbits(32)))
     race = Race(seed)
-    with running_mock("--fixtures", "none", "--strict") as base_url:
+    options: tuple[str, ...] = ()
+    if store != "memory":
+        redis: RedisServer = request.getfixturevalue("shared_redis")
+        options = ("--store", redis.url, "--redis-prefix", new_prefix(), "--workers", "2")
+    with mock_process("--fixtures", "none", "--strict", *options) as mock:
+        base_url = mock.base_url
 
         async def run() -> None:
             # Rounds of DURATION_S until every kind of operation has succeeded at least once
@@ -262,12 +285,17 @@ def test_concurrent_clients_lose_nothing_and_every_room_is_linearizable() -> Non
                     return
 
         asyncio.run(run())
+        if store != "memory":
+            counts = journal_counts(mock.origin)
+            assert len(counts) == 2 and min(counts) > 0, f"not both workers served: {counts}"
+            assert sum(counts) == race.sent, (counts, race.sent)
         final = list(all_rooms(base_url))
     finished = time.monotonic()
 
     kinds = Counter((op.kind, op.status) for op in race.ops)
     print(
-        f"\nseed {seed}: {len(race.ops)} operations by {CLIENTS} clients: {sorted(kinds.items())}"
+        f"\n{store}, seed {seed}: {len(race.ops)} operations by {CLIENTS} clients: "
+        f"{sorted(kinds.items())}"
     )
     assert not race.unexpected, "\n".join(race.unexpected[:10])
     assert kinds[("create", 201)] and kinds[("patch", 200)] and kinds[("end", 200)]

@@ -286,10 +286,10 @@ def test_a_body_over_the_limit_is_413() -> None:
         assert client.post(ROOMS, json={"name": "x" * 50}).status_code == 201
 
 
-def test_past_the_room_cap_create_is_409_and_nothing_changes() -> None:
+def test_past_the_room_cap_create_is_409_and_nothing_changes(mock_store: dict[str, Any]) -> None:
     from tests.support.mock import mock_client
 
-    with mock_client(max_rooms=2) as client:
+    with mock_client(max_rooms=2, **mock_store) as client:
         create(client)
         create(client)
         assert_problem(client.post(ROOMS, json={"name": "third"}), 409)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -97,10 +99,10 @@ def test_reset_with_a_body_loads_known_rooms(client: TestClient) -> None:
     assert client.get(ROOMS).json()["total"] == 1
 
 
-def test_reset_reads_the_fixture_file_again(tmp_path: Path) -> None:
+def test_reset_reads_the_fixture_file_again(tmp_path: Path, mock_store: dict[str, Any]) -> None:
     fixtures = tmp_path / "rooms.json"
     fixtures.write_text(json.dumps({"rooms": [room_json(id="room_first1")]}))
-    with mock_client(fixtures=fixtures) as client:
+    with mock_client(fixtures=fixtures, **mock_store) as client:
         fixtures.write_text(json.dumps({"rooms": [room_json(id="room_second2", name="Two")]}))
         assert client.post("/_mock/reset").json() == {"rooms": 1}
         assert client.get(f"{ROOMS}/room_second2").json()["name"] == "Two"
@@ -131,9 +133,9 @@ def test_health_counts_rooms(seeded_client: TestClient) -> None:
     assert seeded_client.get("/_mock/health").json() == {"status": "ok", "rooms": 4}
 
 
-def test_seed_makes_ids_and_timestamps_repeat() -> None:
+def test_seed_makes_ids_and_timestamps_repeat(mock_store: dict[str, Any]) -> None:
     def first_rooms() -> list[dict]:
-        with mock_client(seed=42) as client:
+        with mock_client(seed=42, **mock_store) as client:
             return [create(client, name=f"r{index}") for index in range(3)]
 
     rooms = first_rooms()
@@ -208,7 +210,8 @@ def test_swagger_ui_and_the_spec_are_served(client: TestClient) -> None:
 def test_strict_mode_turns_a_response_that_breaks_the_spec_into_a_500() -> None:
     def server(strict: bool) -> MockServer:
         mock = MockServer(MockSettings(strict=strict, fixtures=None))
-        mock.store.create("x" * 300)  # longer than the spec's 200: only the store allows it
+        # Longer than the spec's 200: only the store allows it.
+        asyncio.run(mock.store.create("x" * 300))
         return mock
 
     with TestClient(server(strict=True)) as client:
