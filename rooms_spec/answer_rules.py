@@ -101,6 +101,13 @@ VALID_ACCEPTED = ContractRule(
     "every field is optional; `{}` is valid. List: `limit` is 1 to 100; `offset` is >= 0.",
 )
 
+CLIENT_REQUEST = ContractRule(
+    "client-request",
+    "A client sends what the spec documents: a path and method of an operation, its query "
+    "parameters in range, a JSON body of its schema (judged by the mock's request checks; "
+    "the proxy's rule for the client's side, not one of the suite's).",
+)
+
 
 class Answered(Protocol):
     """One request and its answer, as the judges read them."""
