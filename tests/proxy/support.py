@@ -41,9 +41,9 @@ class Running:
 
 
 @contextmanager
-def proxying(backend: str, *, settings: dict[str, Any] | None = None, **proxy: Any) -> Iterator[
-    Running
-]:
+def proxying(
+    backend: str, *, settings: dict[str, Any] | None = None, **proxy: Any
+) -> Iterator[Running]:
     """The mock in proxy mode in front of `backend`, on 127.0.0.1 and a free port."""
     server = MockServer(
         MockSettings(fixtures=None, proxy=ProxySettings(url=backend, **proxy), **(settings or {}))

@@ -72,7 +72,10 @@ def test_a_fault_one_exchange_shows_is_reported_under_its_rule(fault: Fault) -> 
     assert ONE_EXCHANGE[fault.name] in found, (fault.breaks, found)
     # The answer that broke it said so, and its journal entry is the one it names.
     broke = [e for e in entries if any(f.rule == ONE_EXCHANGE[fault.name] for f in e.contract)]
-    named = {int(a.headers["contract-violations"].split("entry=")[1].split(";")[0]) for a in
-             answers if "contract-violations" in a.headers}
+    named = {
+        int(a.headers["contract-violations"].split("entry=")[1].split(";")[0])
+        for a in answers
+        if "contract-violations" in a.headers
+    }
     assert {entry.id for entry in broke} <= named
     assert all(entry.answered_by == "backend" for entry in broke)
