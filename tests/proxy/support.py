@@ -45,9 +45,8 @@ def proxying(
     backend: str, *, settings: dict[str, Any] | None = None, **proxy: Any
 ) -> Iterator[Running]:
     """The mock in proxy mode in front of `backend`, on 127.0.0.1 and a free port."""
-    server = MockServer(
-        MockSettings(fixtures=None, proxy=ProxySettings(url=backend, **proxy), **(settings or {}))
-    )
+    options: dict[str, Any] = {"fixtures": None, **(settings or {})}
+    server = MockServer(MockSettings(proxy=ProxySettings(url=backend, **proxy), **options))
     with serving(server, lifespan="on") as base_url:
         yield Running(base_url, server)
 
