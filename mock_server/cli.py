@@ -371,8 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
     allow_open_files(limits)
     if server.proxy is not None:
-        # httpx logs every request it sends at INFO; the proxy logs what matters itself.
+        # httpx logs every URL it asks at INFO, httpcore every header at DEBUG (credentials
+        # in clear): the proxy logs what matters itself, masked.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
         # uvicorn raises a SIGTERM again once it has stopped; this handler then gets it.
         signal.signal(signal.SIGTERM, _stopped)
     proxying = f" in front of {server.proxy.backend}" if server.proxy is not None else ""

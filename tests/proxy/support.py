@@ -52,9 +52,9 @@ def proxying(
 
 
 @contextmanager
-def raw_backend(answer: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A backend on a raw socket: `answer` gets each connection once its request's head has
-    arrived, and may write anything (or nothing) before the connection is closed."""
+def raw_backend(answer: Callable[[socket.socket, bytes], None]) -> Iterator[str]:
+    """A backend on a raw socket: `answer` gets each connection and what arrived of it once
+    its request's head is in, and may write anything (or nothing) before it is closed."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -69,7 +69,7 @@ def raw_backend(answer: Callable[[socket.socket], None]) -> Iterator[str]:
                 if not chunk:
                     return
                 data += chunk
-            answer(connection)
+            answer(connection, data)
 
     def serve() -> None:
         while not stop.is_set():

@@ -118,3 +118,18 @@ def test_a_bad_proxy_url_is_one_line_and_exit_2() -> None:
         "rooms-mock: error: --proxy 'ftp://example.com': "
         "give an http:// or https:// URL with a host"
     )
+
+
+def test_credentials_stay_out_of_the_log_even_at_debug() -> None:
+    with (
+        serving(RoomsApi()) as backend,
+        mock_process("--proxy", backend, "--fixtures", "none", "--log-level", "debug") as proxy,
+    ):
+        headers = {"Authorization": "Bearer s3cr3t", "Cookie": "session=c00kie"}
+        assert httpx.get(f"{proxy.base_url}/rooms?token=k3y", headers=headers).status_code == 200
+        proxy.stop(signal.SIGTERM)
+        proxy.process.wait(STOP_TIMEOUT_S)
+    output = proxy.output()
+    assert "proxy summary: 1 request(s)" in output
+    for secret in ("s3cr3t", "c00kie", "k3y"):
+        assert secret not in output
