@@ -18,9 +18,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .proxy import Proxy
+    from .record import Recorder
 
 from rooms_spec import Spec, SpecError, load_spec
 from rooms_spec.validators import Validators
@@ -35,8 +40,7 @@ from .guard import GuardSettings, RequestGuard
 from .handlers import RoomHandlers
 from .journal import DEFAULT_SIZE, Journal
 from .live import Changes
-from .proxy import Proxy, ProxySettings
-from .record import Recorder
+from .proxy_settings import ProxySettings
 from .responses import problem
 from .store import Room, RoomStore
 
@@ -110,6 +114,9 @@ class MockServer:
         self.allowed_hosts = set(LOOPBACK_NAMES)
         proxying = self.settings.proxy
         if proxying is not None:
+            from .proxy import Proxy  # httpx and all: only a proxy loads them
+            from .record import Recorder
+
             if proxying.record_dir is not None:
                 self.recorder = Recorder(
                     proxying.record_dir, self.validators, self.settings.max_rooms

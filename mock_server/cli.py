@@ -28,7 +28,7 @@ from .fixtures import FixtureError, default_fixtures_path
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import MAX_SIZE as MAX_JOURNAL_SIZE
 from .prefer import MAX_DELAY_MS
-from .proxy import (
+from .proxy_settings import (
     DEFAULT_MAX_ANSWER_BYTES,
     DEFAULT_POOL,
     DEFAULT_TIMEOUT_S,

@@ -22,7 +22,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +36,7 @@ from .api import Api, BodyRecorder
 from .guard import Answer, ClientDisconnected, parse_json
 from .journal import MASK, Entry, Finding, Journal, is_sensitive, kept, masked_query
 from .proxy_report import Report, violations_header
+from .proxy_settings import ProxyError, ProxySettings, check_backend_url
 from .record import Recorder
 from .responses import problem
 
@@ -57,40 +57,15 @@ HOP_BY_HOP = frozenset(
 )
 NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length"}
 VIOLATIONS_HEADER = b"contract-violations"
-DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_MAX_ANSWER_BYTES = 10 * 1024 * 1024
-DEFAULT_POOL = 100
 UNSERVED = frozenset((405, 501))
 """Statuses that say the backend does not serve an operation yet (and a 404, see `unserved`)."""
 HttpHeaders = list[tuple[bytes, bytes]]
 
 
-class ProxyError(ValueError):
-    """A `--proxy` URL the proxy cannot use; the message is one line."""
-
-
-@dataclass(frozen=True)
-class ProxySettings:
-    """What `--proxy` and its options say (see `rooms-mock --help`)."""
-
-    url: str
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
-    errors: bool = False
-    fallback: bool = False
-    record_dir: Path | None = None
-    pool: int = DEFAULT_POOL
-
-
 def backend_url(text: str) -> httpx.URL:
-    """The backend's base URL (`https://staging.example.com/api/v1`), or a ProxyError."""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProxyError(f"--proxy {text!r}: give an http:// or https:// URL with a host")
-    if parts.query or parts.fragment:
-        raise ProxyError(f"--proxy {text!r}: give a base URL without a query or a fragment")
+    """The backend's base URL as httpx takes it, or a ProxyError."""
     try:
-        return httpx.URL(text.rstrip("/"))
+        return httpx.URL(check_backend_url(text))
     except httpx.InvalidURL as error:
         raise ProxyError(f"--proxy {text!r}: {error}") from None
 

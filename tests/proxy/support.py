@@ -15,7 +15,7 @@ import httpx
 
 from mock_server import MockServer, MockSettings
 from mock_server.journal import Finding
-from mock_server.proxy import ProxySettings
+from mock_server.proxy_settings import ProxySettings
 from tests.contract_targets.serve import serving
 
 ACCEPT_TIMEOUT_S = 0.2
