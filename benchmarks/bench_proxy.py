@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -161,9 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         f"proxy req/s (x{conns})",
         "proxy/direct",
     ]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())  # others on the machine
     print(
         f"generator: {generator_name}; backend on core {SERVER_CORE}, proxy and generator on "
-        f"core {CLIENT_CORE}; {duration:g} s runs, {reps} rep(s), median"
+        f"core {CLIENT_CORE}; {duration:g} s runs, {reps} rep(s), median; load average {load}"
     )
     for line in table(header, rows):
         print(line)

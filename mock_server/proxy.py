@@ -1,6 +1,6 @@
 r"""`rooms-mock --proxy URL`: the mock in front of a real backend, judging the traffic both ways.
 
-    client -> guard (the mock's own request checks) -> backend (httpx, a bounded pool)
+    client -> guard (the mock's own request checks) -> backend (backend_client.py, a bounded pool)
            <- the answer, unchanged (+ Contract-Violations) <- judged: rooms_spec.answer_rules
                 \-> [--fallback mock: the backend lacks the operation] the in-process mock
                 \-> [--proxy-errors: a broken answer becomes a 502 problem; a broken request
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -33,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 from rooms_spec.answer_rules import CLIENT_REQUEST, Documented, broken
 
 from .api import Api, BodyRecorder
+from .backend_client import BackendClient, BackendError
 from .guard import Answer, ClientDisconnected, parse_json
 from .journal import MASK, Entry, Finding, Journal, is_sensitive, kept, masked_query
 from .proxy_report import Report, violations_header
@@ -62,12 +62,34 @@ UNSERVED = frozenset((405, 501))
 HttpHeaders = list[tuple[bytes, bytes]]
 
 
-def backend_url(text: str) -> httpx.URL:
-    """The backend's base URL as httpx takes it, or a ProxyError."""
-    try:
-        return httpx.URL(check_backend_url(text))
-    except httpx.InvalidURL as error:
-        raise ProxyError(f"--proxy {text!r}: {error}") from None
+@dataclass(frozen=True)
+class Backend:
+    """Where the backend is: its origin and its base path (`/api/v1`)."""
+
+    scheme: str
+    host: str
+    port: int
+    base_path: bytes
+
+    @classmethod
+    def of(cls, text: str) -> Backend:
+        """From a `--proxy` URL, or a ProxyError."""
+        parts = urlsplit(check_backend_url(text))
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            base_path = parts.path.encode("ascii")
+        except (ValueError, UnicodeEncodeError) as error:
+            raise ProxyError(f"--proxy {text!r}: {error}") from None
+        assert parts.hostname is not None  # check_backend_url says so
+        return cls(parts.scheme, parts.hostname, port, base_path.rstrip(b"/"))
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return self.origin + self.base_path.decode("ascii")
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,31 +161,26 @@ class Proxy:
         recorder: Recorder | None = None,
     ) -> None:
         self.settings = settings
-        self.backend = backend_url(settings.url)
+        self.backend = Backend.of(settings.url)
         self.api = api
         self.journal = journal
         self.recorder = recorder
         self.report = Report()
-        self._client: httpx.AsyncClient | None = None
+        self._client: BackendClient | None = None
 
     @property
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> BackendClient:
         """Made on first use, inside the server's event loop."""
         if self._client is None:
-            pool = self.settings.pool
-            self._client = httpx.AsyncClient(
-                timeout=self.settings.timeout_s,
-                limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
-                follow_redirects=False,
-                trust_env=False,
+            backend, settings = self.backend, self.settings
+            self._client = BackendClient(
+                backend.scheme, backend.host, backend.port, settings.pool, settings.max_answer_bytes
             )
-            for name in ("accept", "accept-encoding", "user-agent"):  # forward the client's own
-                del self._client.headers[name]
         return self._client
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
     # -- one request ----------------------------------------------------------------------
@@ -290,44 +307,28 @@ class Proxy:
     async def _forward(self, scope: Scope, rest: bytes, body: bytes) -> Forwarded:
         """Ask the backend; BackendFailed when it cannot be reached, read or waited for."""
         query: bytes = scope.get("query_string", b"")
-        prefix = self.backend.raw_path.split(b"?", 1)[0].rstrip(b"/")
-        url = self.backend.copy_with(raw_path=prefix + rest + (b"?" + query if query else b""))
+        target = self.backend.base_path + rest + (b"?" + query if query else b"")
         listed = _connection_listed(scope["headers"])
         headers = [
             (name, value)
             for name, value in scope["headers"]
             if name.lower() not in NOT_FORWARDED and name.lower() not in listed
         ]
-        method = scope["method"]
-        request = self.client.build_request(method, url, headers=headers, content=body or None)
-        limit, timeout = self.settings.max_answer_bytes, self.settings.timeout_s
-        origin = f"{self.backend.scheme}://{self.backend.netloc.decode('ascii')}"
+        method, timeout, origin = scope["method"], self.settings.timeout_s, self.backend.origin
         try:
             async with asyncio.timeout(timeout):
-                response = await self.client.send(request, stream=True)
-                try:
-                    raw = await _read_limited(response, limit)
-                finally:
-                    await response.aclose()
-        except (TimeoutError, httpx.TimeoutException):
+                status, raw_headers, raw = await self.client.request(method, target, headers, body)
+        except TimeoutError:
             raise BackendFailed(504, f"The backend did not answer within {timeout:g} s.") from None
-        except httpx.RemoteProtocolError as error:
-            detail = f"The backend at {origin} broke off its answer: {error or 'closed'}."
-            raise BackendFailed(502, detail) from None
-        except httpx.HTTPError as error:
-            reason = str(error) or type(error).__name__
-            raise BackendFailed(
-                502, f"The backend at {origin} cannot be reached: {reason}."
-            ) from None
-        raw_headers = list(response.headers.raw)
-        return Forwarded(
-            method,
-            str(url),
-            response.status_code,
-            raw_headers,
-            raw,
-            _decoded(response.status_code, raw_headers, raw),
-        )
+        except BackendError as error:
+            if error.kind == "too-large":
+                raise BackendFailed(502, str(error)) from None
+            if error.kind == "connect":
+                detail = f"The backend at {origin} cannot be reached: {error}."
+                raise BackendFailed(502, detail) from None
+            raise BackendFailed(502, f"The backend at {origin} {error}.") from None
+        url = origin + target.decode("latin-1")
+        return Forwarded(method, url, status, raw_headers, raw, _decoded(status, raw_headers, raw))
 
     # -- the record of one request ---------------------------------------------------------
 
@@ -412,21 +413,12 @@ async def _drained(recorder: BodyRecorder, api: Api) -> bool:
     return True
 
 
-async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > limit:
-            raise BackendFailed(502, f"The backend's answer is larger than {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _decoded(status: int, headers: HttpHeaders, raw: bytes) -> bytes:
     """The body with its Content-Encoding undone (httpx's decoders); as sent if it cannot be."""
     if not any(name.lower() == b"content-encoding" for name, _value in headers):
         return raw
+    import httpx  # its decoders (gzip, deflate, and br when brotli is installed)
+
     try:
         return httpx.Response(status, headers=headers, content=raw).content
     except httpx.DecodingError:
