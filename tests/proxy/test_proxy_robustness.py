@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import logging
 import socket
 import time
@@ -211,3 +212,77 @@ def test_no_credentialed_cors_for_any_origin_unless_listed() -> None:
     assert mine.headers["access-control-allow-origin"] == listed
     assert mine.headers["access-control-allow-credentials"] == "true"
     assert "access-control-allow-origin" not in other.headers
+
+
+ROOM = (
+    b'{"id": "room_abc123", "name": "CS101", "status": "active", "participant_count": 0, '
+    b'"config": {"max_participants": 100, "recording_enabled": false, "chat_enabled": true}, '
+    b'"created_at": "2026-01-06T10:00:00Z"}'
+)
+
+
+def test_chunked_and_close_delimited_answers_pass_whole() -> None:
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (ROOM[:50], ROOM[50:]))
+    chunked = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+        + chunks
+        + b"0\r\n\r\n"
+    )
+    by_close = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+    for head, body in ((chunked, b""), (by_close, ROOM)):
+        with (
+            raw_backend(answering(head, body)) as backend,  # type: ignore[arg-type]
+            proxying(backend) as proxy,
+        ):
+            got = httpx.get(f"{proxy.base_url}/rooms/room_abc123")
+            rules = proxy.rules("backend")
+        assert got.status_code == 200
+        assert got.content == ROOM
+        assert got.headers["content-length"] == str(len(ROOM))
+        assert "transfer-encoding" not in got.headers
+        assert rules == set()
+
+
+def test_a_compressed_answer_passes_compressed_and_is_judged_uncompressed() -> None:
+    packed = gzip.compress(ROOM)
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+        b"content-length: %d\r\n\r\n" % len(packed)
+    )
+    seen: list[bytes] = []
+
+    def answer(connection: socket.socket, request: bytes) -> None:
+        seen.append(request)
+        connection.sendall(head + packed)
+
+    with raw_backend(answer) as backend, proxying(backend) as proxy:
+        with httpx.stream(
+            "GET", f"{proxy.base_url}/rooms/room_abc123", headers={"accept-encoding": "gzip"}
+        ) as got:
+            raw = b"".join(got.iter_raw())
+        rules = proxy.rules("backend")
+    assert b"accept-encoding: gzip" in seen[0].lower()
+    assert raw == packed and got.headers["content-encoding"] == "gzip"
+    assert rules == set()
+
+
+def test_kept_alive_connections_are_reused_and_a_closed_one_is_replaced() -> None:
+    connections: list[int] = []
+
+    def answer(connection: socket.socket, request: bytes) -> None:
+        connections.append(id(connection))
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+        connection.sendall(head % len(ROOM) + ROOM)  # then the backend closes it
+
+    with raw_backend(answer) as backend, proxying(backend) as proxy:
+        statuses = [httpx.get(f"{proxy.base_url}/rooms/room_abc123").status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    assert len(connections) == 5  # each closed by the backend, each replaced
+    with serving(RoomsApi()) as backend, proxying(backend) as proxy:
+        with httpx.Client() as client:
+            made = client.post(f"{proxy.base_url}/rooms", json={"name": "CS101"}).json()
+            gets = [client.get(f"{proxy.base_url}/rooms/{made['id']}") for _ in range(20)]
+        assert proxy.server.proxy is not None
+        pool = proxy.server.proxy.client
+        assert len(pool._idle) == 1  # one connection served them all
+    assert all(got.status_code == 200 for got in gets)
