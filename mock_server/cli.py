@@ -289,9 +289,17 @@ def proxy_settings(args: argparse.Namespace) -> ProxySettings | None:
         max_answer_bytes=args.proxy_max_bytes,
         errors=args.proxy_errors,
         fallback=args.fallback == "mock",
-        record_dir=Path(args.record) if args.record else None,
+        record_dir=record_folder(args.record) if args.record else None,
         pool=args.proxy_pool,
     )
+
+
+def record_folder(text: str) -> Path:
+    """`--record DIR`: a folder, or one to be made on stop; a file there is a ProxyError."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ProxyError(f"--record {text}: not a folder")
+    return path
 
 
 def settings_from(args: argparse.Namespace) -> MockSettings:

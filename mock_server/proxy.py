@@ -263,12 +263,15 @@ class Proxy:
             reply = problem(502, detail, instance=scope["path"])
             await self._send_response(reply, scope, receive, send, exchange)
             return
+        # The body goes on whole, so its length is what it is (the backend may have chunked
+        # it); a HEAD's and a 304's say what a GET would have had, and stay.
+        framed = scope["method"] != "HEAD" and forwarded.status not in (204, 304)
         headers = [
             (name, value)
             for name, value in forwarded.raw_headers
-            if name.lower() not in HOP_BY_HOP and name.lower() != b"content-length"
+            if name.lower() not in HOP_BY_HOP and not (framed and name.lower() == b"content-length")
         ]
-        if forwarded.status != 204 and not (100 <= forwarded.status < 200):
+        if framed:
             headers.append((b"content-length", str(len(forwarded.raw_body)).encode()))
         if exchange.findings:
             headers.append(

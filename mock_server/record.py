@@ -61,9 +61,13 @@ class Recorder:
         except FixtureError as error:
             logger.error("not written: %s", error)
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".json.partial")
-        partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-        os.replace(partial, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+            os.replace(partial, self.path)
+        except OSError as error:
+            logger.error("not written: %s: %s", self.path, error.strerror or error)
+            return None
         logger.info("recorded %d room(s) in %s", len(self.rooms), self.path)
         return self.path

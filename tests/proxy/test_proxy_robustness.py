@@ -286,3 +286,13 @@ def test_kept_alive_connections_are_reused_and_a_closed_one_is_replaced() -> Non
         pool = proxy.server.proxy.client
         assert len(pool._idle) == 1  # one connection served them all
     assert all(got.status_code == 200 for got in gets)
+
+
+def test_a_head_request_passes_with_the_length_a_get_would_have() -> None:
+    with serving(RoomsApi()) as backend, proxying(backend) as proxy:
+        made = httpx.post(f"{proxy.base_url}/rooms", json={"name": "CS101"}).json()
+        head = httpx.head(f"{proxy.base_url}/rooms/{made['id']}")
+        direct = httpx.head(f"{backend}/rooms/{made['id']}")
+    assert head.status_code == direct.status_code
+    assert head.content == b""
+    assert head.headers.get("content-length") == direct.headers.get("content-length")
