@@ -114,7 +114,7 @@ class MockServer:
         self.allowed_hosts = set(LOOPBACK_NAMES)
         proxying = self.settings.proxy
         if proxying is not None:
-            from .proxy import Proxy  # httpx and all: only a proxy loads them
+            from .proxy import Proxy  # its client and judges: only a proxy loads them
             from .record import Recorder
 
             if proxying.record_dir is not None:
