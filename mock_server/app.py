@@ -4,6 +4,7 @@ CORS -> /_mock/*                 controls.py (reset, health, journal, verify, fa
      -> /api/v1/ui, openapi.json Connexion (connexion_app.py)
      -> /api/v1/...              api.py: faults -> guard -> dispatcher -> handlers -> store
                                          -> journal
+                                 or, with --proxy, proxy.py: guard -> the backend -> judged
 
 What a spec decides (validators, guard, dispatcher, Swagger UI) is built in one
 piece, so `--watch` can swap in a changed spec between two requests; the store,
@@ -14,10 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .proxy import Proxy
+    from .record import Recorder
 
 from rooms_spec import Spec, SpecError, load_spec
 from rooms_spec.validators import Validators
@@ -33,6 +40,8 @@ from .guard import GuardSettings, RequestGuard
 from .handlers import RoomHandlers
 from .journal import DEFAULT_SIZE, Journal
 from .live import Changes
+from .proxy_settings import ProxySettings
+from .responses import problem
 from .store import Room
 from .stores import DEFAULT_PREFIX, MEMORY, Rooms, open_rooms
 
@@ -57,6 +66,20 @@ class MockSettings:
     watch: bool = False
     store: str = MEMORY  # or redis://HOST:PORT/DB (stores.py)
     redis_prefix: str = DEFAULT_PREFIX
+    proxy: ProxySettings | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    """With `proxy`: more names the Host header may give (beside loopback and the bound host)."""
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def host_name(value: str) -> str:
+    """The name of a Host header, without its port: `[::1]:4010` -> `[::1]`."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value.split("]", 1)[0] + "]"
+    return value.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -95,10 +118,26 @@ class MockServer:
         self.served = self._serve(spec, validators)
         self.started_with = self.store.start(self.load_fixture_rooms())
         self.controls = Controls(self)
+        self.proxy: Proxy | None = None
+        self.recorder: Recorder | None = None
+        self.allowed_hosts = set(LOOPBACK_NAMES)
+        proxying = self.settings.proxy
+        if proxying is not None:
+            from .proxy import Proxy  # its client and judges: only a proxy loads them
+            from .record import Recorder
+
+            if proxying.record_dir is not None:
+                self.recorder = Recorder(
+                    proxying.record_dir, self.validators, self.settings.max_rooms
+                )
+            self.proxy = Proxy(proxying, lambda: self.served.api, self.journal, self.recorder)
+            self.allow_hosts(self.settings.allowed_hosts)
+        # A proxy holds real credentials: credentialed CORS only for the origins listed.
+        credentials = proxying is None or "*" not in self.settings.cors_origins
         self.app = Cors(
             self._route,
             allow_origins=list(self.settings.cors_origins),
-            allow_credentials=True,
+            allow_credentials=credentials,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["*"],
             expose_headers=EXPOSED_HEADERS,
@@ -185,8 +224,33 @@ class MockServer:
 
     # -- ASGI ---------------------------------------------------------------------------
 
+    def allow_hosts(self, names: Iterable[str]) -> None:
+        """Host names requests may give in proxy mode (the bound address, `--allowed-host`)."""
+        self.allowed_hosts.update(host_name(name) for name in names if name)
+
+    def finish(self) -> list[str]:
+        """On stop, in proxy mode: write the recorded rooms; the summary's lines."""
+        if self.proxy is None:
+            return []
+        if self.recorder is not None:
+            self.recorder.write()
+        return self.proxy.report.lines(str(self.proxy.backend))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.proxy is not None and scope["type"] == "http" and not self._host_allowed(scope):
+            host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+            detail = f"This proxy answers requests for {', '.join(sorted(self.allowed_hosts))}"
+            detail += f", not for Host {host!r}." if host else ", and this one gives no Host."
+            await problem(421, detail, instance=scope["path"])(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        """DNS rebinding: a page of another site reaches 127.0.0.1 under its own name."""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                return host_name(value.decode("latin-1")) in self.allowed_hosts
+        return False
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -199,6 +263,9 @@ class MockServer:
             len(CONTROLS_PREFIX) : len(CONTROLS_PREFIX) + 1
         ] in ("", "/"):
             await self.controls(scope, receive, send)
+        elif self.proxy is not None:
+            await self.proxy(scope, receive, send)
+            self.changes.notify()
         else:
             await served.api(scope, receive, send)
 
@@ -218,6 +285,8 @@ class MockServer:
             elif message["type"] == "lifespan.shutdown":
                 if watcher is not None and task is not None:
                     await watcher.stop(task)
+                if self.proxy is not None:
+                    await self.proxy.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -28,6 +29,13 @@ from .fixtures import FixtureError, default_fixtures_path
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import MAX_SIZE as MAX_JOURNAL_SIZE
 from .prefer import MAX_DELAY_MS
+from .proxy_settings import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_POOL,
+    DEFAULT_TIMEOUT_S,
+    ProxyError,
+    ProxySettings,
+)
 from .stores import DEFAULT_PREFIX, MEMORY, StoreError, is_shared
 from .workers import reuse_port_sockets, run_workers
 
@@ -198,7 +206,92 @@ def parser() -> argparse.ArgumentParser:
         help="reload the fixture files (and the --spec file) when they change; a bad "
         "file keeps the running state and logs why",
     )
+    proxy = cli.add_argument_group(
+        "proxy mode", "the mock in front of a real backend, judging its traffic against the spec"
+    )
+    proxy.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="forward every API request to the backend at URL (with its base path, e.g. "
+        "https://staging.example.com/api/v1) and check request and answer against the contract",
+    )
+    proxy.add_argument(
+        "--proxy-timeout",
+        type=seconds(0.01, 3600),
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="a backend answer must be whole this long after the request; else a 504 problem "
+        f"(default: {DEFAULT_TIMEOUT_S:g})",
+    )
+    proxy.add_argument(
+        "--proxy-max-bytes",
+        type=whole_number(1, 2**31),
+        default=DEFAULT_MAX_ANSWER_BYTES,
+        metavar="N",
+        help=f"a larger backend answer is a 502 problem (default: {DEFAULT_MAX_ANSWER_BYTES})",
+    )
+    proxy.add_argument(
+        "--proxy-pool",
+        type=whole_number(1, 10_000),
+        default=DEFAULT_POOL,
+        metavar="N",
+        help=f"connections to the backend at once (default: {DEFAULT_POOL})",
+    )
+    proxy.add_argument(
+        "--proxy-errors",
+        action="store_true",
+        help="answer a backend answer that breaks the contract with a 502 problem listing why, "
+        "and refuse a request that breaks it with the mock's own 400 before the backend",
+    )
+    proxy.add_argument(
+        "--fail-on-violations",
+        action="store_true",
+        help="exit with code 1 on stop when any contract violation was seen (for CI)",
+    )
+    proxy.add_argument(
+        "--fallback",
+        choices=("mock",),
+        help="'mock': an operation the backend does not serve yet (404 for the route, 405, 501) "
+        "is answered by the in-process mock",
+    )
+    proxy.add_argument(
+        "--record",
+        metavar="DIR",
+        help="write the rooms of valid backend answers to DIR/recorded.json on stop (a fixture "
+        "file for --fixtures)",
+    )
+    proxy.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="a Host name requests may give besides localhost, 127.0.0.1, [::1] and --host "
+        "(repeat for several); others get a 421 problem",
+    )
     return cli
+
+
+PROXY_ONLY = (
+    "proxy_errors",
+    "fail_on_violations",
+    "fallback",
+    "record",
+    "allowed_host",
+)
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from `low` to `high` (`0.5`, `10`)."""
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'"{text}" is not a number of seconds') from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not from {low:g} to {high:g}")
+        return value
+
+    return convert
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -229,6 +322,31 @@ def key_prefix(text: str) -> str:
     return text
 
 
+def proxy_settings(args: argparse.Namespace) -> ProxySettings | None:
+    if args.proxy is None:
+        given = [name for name in PROXY_ONLY if getattr(args, name) not in (None, False)]
+        if given:
+            raise ProxyError(f"--{given[0].replace('_', '-')} needs --proxy URL")
+        return None
+    return ProxySettings(
+        url=args.proxy,
+        timeout_s=args.proxy_timeout,
+        max_answer_bytes=args.proxy_max_bytes,
+        errors=args.proxy_errors,
+        fallback=args.fallback == "mock",
+        record_dir=record_folder(args.record) if args.record else None,
+        pool=args.proxy_pool,
+    )
+
+
+def record_folder(text: str) -> Path:
+    """`--record DIR`: a folder, or one to be made on stop; a file there is a ProxyError."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ProxyError(f"--record {text}: not a folder")
+    return path
+
+
 def settings_from(args: argparse.Namespace) -> MockSettings:
     return MockSettings(
         spec_path=Path(args.spec) if args.spec else None,
@@ -244,7 +362,17 @@ def settings_from(args: argparse.Namespace) -> MockSettings:
         watch=args.watch,
         store=args.store,
         redis_prefix=args.redis_prefix,
+        proxy=proxy_settings(args),
+        allowed_hosts=tuple(args.allowed_host or ()),
     )
+
+
+class Stopped(Exception):
+    """SIGTERM, in proxy mode: the summary is still to print and the exit code to give."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise Stopped
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -282,6 +410,9 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
         # The mock trusts no proxy in front of it and never reads client addresses; the
         # proxy-header middleware would cost every request a lookup for nothing.
         proxy_headers=False,
+        # A proxy passes the backend's Date and Server on; uvicorn would add its own beside.
+        server_header=server.proxy is None,
+        date_header=server.proxy is None,
     )
 
 
@@ -296,29 +427,46 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.workers > 1 and args.proxy is not None:
+        print(
+            f"{PROG}: error: --proxy runs in one process (its summary, --record and "
+            "--fail-on-violations are that process's); leave out --workers",
+            file=sys.stderr,
+        )
+        return 2
     try:
         server = MockServer(settings_from(args))
         if args.workers == 1:
             sockets = [listen(args.host, args.port)]
         else:
             sockets = reuse_port_sockets(args.host, args.port, args.workers)
-    except (SpecError, FixtureError, FaultError, StoreError, OSError) as error:
+    except (SpecError, FixtureError, FaultError, StoreError, ProxyError, OSError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     host, port = sockets[0].getsockname()[:2]
+    if args.host not in ("0.0.0.0", "::", ""):
+        server.allow_hosts([args.host if ":" not in args.host else f"[{args.host}]"])
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}{server.spec.base_path}"
     limits = ConnectionLimits(args.max_connections, args.keep_alive_timeout, args.request_timeout)
     config = uvicorn_config(server, limits, log_level=args.log_level, access_log=args.access_log)
     logging.basicConfig(level=args.log_level.upper(), format="rooms-mock: %(message)s")
     allow_open_files(limits)
+    if server.proxy is not None:
+        # httpx logs every URL it asks at INFO, httpcore every header at DEBUG (credentials
+        # in clear): the proxy logs what matters itself, masked.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+        # uvicorn raises a SIGTERM again once it has stopped; this handler then gets it.
+        signal.signal(signal.SIGTERM, _stopped)
+    proxying = f" in front of {server.proxy.backend}" if server.proxy is not None else ""
     try:
         # Inside the try: a Ctrl-C before uvicorn takes over the signals ends quietly too.
         where = "" if args.store == MEMORY else f" {server.store.describe()}"
         workers = f" in {args.workers} workers" if args.workers > 1 else ""
         line = (
-            f"rooms-mock: serving the Rooms API at {base} with {server.started_with} room(s)"
-            f"{where}{workers}; Swagger UI at {base}/ui/"
+            f"rooms-mock: serving the Rooms API at {base}{proxying} with "
+            f"{server.started_with} room(s){where}{workers}; Swagger UI at {base}/ui/"
         )
         if args.workers > 1:
             return run_workers(
@@ -328,12 +476,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(line, file=sys.stderr, flush=True)
         uvicorn.Server(config).run(sockets=sockets)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         pass
     finally:
         for sock in sockets:
             sock.close()
-    return 0
+    for line in server.finish():
+        print(f"rooms-mock: {line}", file=sys.stderr, flush=True)
+    seen = server.proxy.report.total_violations if server.proxy is not None else 0
+    return 1 if args.fail_on_violations and seen else 0
 
 
 if __name__ == "__main__":

@@ -44,6 +44,19 @@ def is_sensitive(name: str) -> bool:
     return any(word in lowered for word in SENSITIVE)
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule of the contract one exchange broke (proxy mode), and which side broke it: the
+    `backend` by its answer, or the `client` by its request."""
+
+    rule: str
+    side: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "side": self.side, "message": self.message}
+
+
 @dataclass(slots=True)
 class Entry:
     """One request and its answer, as received and sent (formatted by `to_json`)."""
@@ -62,8 +75,17 @@ class Entry:
     duration_ms: float
     fault: str | None = None  # the fault rule that acted on it
     forced: bool = False  # the mock's own answer (Prefer, `?__code=`, a fault rule)
+    answered_by: str | None = None  # proxy mode: `backend`, `mock` or `proxy` (its own 502/504)
+    contract: tuple[Finding, ...] = ()  # proxy mode: the rules the exchange broke
 
     def to_json(self) -> dict[str, Any]:
+        found = self._json()
+        if self.answered_by is not None:
+            found["answered_by"] = self.answered_by
+            found["contract_violations"] = [finding.as_dict() for finding in self.contract]
+        return found
+
+    def _json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "time": format_time(self.time),

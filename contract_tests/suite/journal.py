@@ -9,7 +9,7 @@ from the creates it kept.
 
 What a check is doing in this thread (`Scope`: its test, its layer, the exchanges of its current
 example, the last failing example) is thread-local: the checks of a run go on at once.
-Only the standard library and the suite's plain-data modules.
+Only the standard library, the suite's plain-data modules and the spec layer's `created_id`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from rooms_spec.answer_rules import created_id
 
 from .exchange import Exchange
 
@@ -200,15 +202,6 @@ class Journal:
             self.entries += [
                 (layer, test, Exchange.from_data(ex)) for layer, test, ex in data["entries"]
             ]
-
-
-def created_id(exchange: Exchange) -> str | None:
-    """The id of the room a successful create made, if this exchange is one."""
-    if exchange.method != "POST" or exchange.status != 201 or not exchange.path.endswith("/rooms"):
-        return None
-    body = exchange.json()
-    room_id = body.get("id") if isinstance(body, dict) else None
-    return room_id if isinstance(room_id, str) else None
 
 
 JOURNAL = Journal()

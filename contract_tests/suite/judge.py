@@ -3,16 +3,25 @@ it): what Schemathesis' checks and the suite's own per-response checks find, sai
 no Schemathesis run is going on. The per-response checks of the schema layer are these
 (`schema_checks.py`), and replay judges a failure Schemathesis found with them (`replay.py`).
 
-Each judge returns what is wrong, or None when the rule holds (or does not apply).
+Each judge returns what is wrong, or None when the rule holds (or does not apply). Those of one
+answer alone live in the spec layer (`rooms_spec.answer_rules`), shared with the mock's proxy;
+here they are bound to the suite's target, beside the judges that need the steps before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING
+
+from rooms_spec import answer_rules as shared
+from rooms_spec.answer_rules import (
+    Documented,
+    ended_after_created,
+    location,
+    no_content,
+    problem_details,
+)
 
 from .exchange import Exchange
 from .journal import OTHER, Operations, created_id, path_pattern
@@ -37,10 +46,7 @@ if TYPE_CHECKING:
     from rooms_spec import Spec
     from rooms_spec.validators import Validators
 
-PROBLEM_JSON = "application/problem+json"
-# Schemathesis' defaults for negative and positive data (`config/_checks.py`, 4.32.5).
-REJECTED = {400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429}
-ACCEPTED_4XX = {401, 403, 404, 409, 429}
+__all__ = ["ended_after_created", "location", "no_content", "problem_details"]
 
 
 class Context:
@@ -58,16 +64,10 @@ class Context:
     def operation(self, exchange: Exchange) -> str:
         return self.operations.of(exchange.method, exchange.url)
 
-    def responses(self, exchange: Exchange) -> dict[str, Any]:
+    def documented(self, exchange: Exchange) -> Documented:
+        """What the spec says of the operation `exchange` is for."""
         operation = self.operation(exchange)
-        if operation == OTHER:
-            return {}
-        return self.spec.operations[operation].responses
-
-    def documented(self, exchange: Exchange) -> dict[str, Any] | None:
-        responses = self.responses(exchange)
-        node = responses.get(str(exchange.status), responses.get("default"))
-        return None if node is None else self.spec.follow(node)[0]
+        return Documented(self.spec, self.validators, None if operation == OTHER else operation)
 
 
 @cache
@@ -77,121 +77,37 @@ def _validators(spec: Spec) -> Validators:
     return Validators(spec)
 
 
-# --- every answer ----------------------------------------------------------------------------
-
-
-def problem_details(exchange: Exchange) -> str | None:
-    if not 400 <= exchange.status < 500:
-        return None
-    if exchange.media_type != PROBLEM_JSON:
-        return f"a {exchange.status} is {exchange.media_type or '(no Content-Type)'!r}"
-    body = exchange.json()
-    if not isinstance(body, dict) or body.get("status") != exchange.status:
-        got = body.get("status") if isinstance(body, dict) else body
-        return f"a {exchange.status} whose problem `status` is {got!r}"
-    return None
-
-
-def no_content(exchange: Exchange) -> str | None:
-    if exchange.status != 204:
-        return None
-    content_type = exchange.header("content-type")
-    if exchange.body or content_type:
-        return f"a 204 with Content-Type {content_type!r} and {len(exchange.body)} body bytes"
-    return None
-
-
-def location(exchange: Exchange) -> str | None:
-    """A 201 from create names the new room in `Location`."""
-    room_id = created_id(exchange)
-    if exchange.status != 201 or exchange.method != "POST" or room_id is None:
-        return None
-    header = exchange.header("location")
-    want = urljoin(exchange.url.split("?", 1)[0].rstrip("/") + "/", room_id)
-    got = urljoin(exchange.url, header) if header else None
-    return None if got == want else f"Location {header!r} does not name {want}"
-
-
-def ended_after_created(exchange: Exchange) -> str | None:
-    body = exchange.json()
-    rooms = body.get("rooms") if isinstance(body, dict) and "rooms" in body else [body]
-    for item in rooms if isinstance(rooms, list) else []:
-        if not isinstance(item, dict) or "ended_at" not in item:
-            continue
-        try:
-            in_order = datetime.fromisoformat(item["ended_at"]) >= datetime.fromisoformat(
-                item["created_at"]
-            )
-        except (KeyError, TypeError, ValueError):
-            continue  # the schema checks report malformed timestamps
-        if not in_order:
-            return (
-                f"room {item.get('id')} ended at {item['ended_at']}, "
-                f"before it was created at {item['created_at']}"
-            )
-    return None
-
-
 # --- against the spec ------------------------------------------------------------------------
 
 
 def server_error(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
-    return f"a {exchange.status}" if exchange.status >= 500 else None
+    return shared.server_error(exchange)
 
 
 def documented_status(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
-    responses = context.responses(exchange)
-    if not responses or str(exchange.status) in responses or "default" in responses:
-        return None
-    return f"{exchange.status} is not documented (documented: {', '.join(responses)})"
+    return shared.documented_status(context.documented(exchange), exchange)
 
 
 def media_type(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
-    problem = no_content(exchange)
-    node = context.documented(exchange)
-    if problem or node is None or exchange.status == 204:
-        return problem
-    content = node.get("content") or {}
-    if content and exchange.media_type not in content:
-        return f"Content-Type {exchange.media_type or '(none)'!r}; documented: {', '.join(content)}"
-    return None
+    return shared.media_type(context.documented(exchange), exchange)
 
 
 def headers(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
-    node = context.documented(exchange)
-    for name, header in ((node or {}).get("headers") or {}).items():
-        header = context.spec.follow(header)[0]
-        if header.get("required") and exchange.header(name) is None:
-            return f"the {exchange.status} has no {name} header"
-    return None
+    return shared.headers(context.documented(exchange), exchange)
 
 
 def response_schema(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
-    operation = context.operation(exchange)
-    if operation == OTHER or not exchange.body:
-        return None
-    validator = context.validators.response(operation, exchange.status, exchange.media_type)
-    if validator is None:
-        return None
-    body = exchange.json()
-    if body is None:
-        return "the body is not JSON"
-    found = validator.violations(body)
-    return "; ".join(str(violation) for violation in found[:3]) if found else None
+    return shared.response_schema(context.documented(exchange), exchange)
 
 
 def rejected(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
     """The request was invalid (Schemathesis generated it so): it must be refused."""
-    if exchange.status in REJECTED or exchange.status >= 500:
-        return None
-    return f"invalid data accepted: {exchange.status}"
+    return shared.rejected(exchange)
 
 
 def accepted(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:
     """The request was valid: it must not be refused as invalid."""
-    if exchange.status < 400 or exchange.status in ACCEPTED_4XX or exchange.status >= 500:
-        return None
-    return f"valid data refused: {exchange.status}"
+    return shared.accepted(exchange)
 
 
 def paths_and_methods(context: Context, exchange: Exchange, before: list[Exchange]) -> str | None:

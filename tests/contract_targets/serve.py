@@ -1,5 +1,6 @@
 """Serve an ASGI app with uvicorn on 127.0.0.1 and a free port, in a thread, for a bounded time:
-`with serving(RoomsApi()) as base_url` gives `http://127.0.0.1:PORT/api/v1` and always stops."""
+`with serving(RoomsApi()) as base_url` gives `http://127.0.0.1:PORT/api/v1` and always stops
+(`lifespan="on"` for an app that starts and stops things of its own, as the mock's proxy)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ STOP_TIMEOUT_S = 5.0
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
+def serving(app: ASGIApp, lifespan: str = "off") -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False)
+    config = uvicorn.Config(app, lifespan=lifespan, log_level="critical", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

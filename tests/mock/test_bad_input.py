@@ -60,8 +60,21 @@ BAD: dict[str, list[str | Callable[[Path], str]]] = {
         ),
         lambda tmp: _write(tmp / "object.json", '{"match": {}, "fault": "empty_reply"}'),
     ],
+    "--proxy": ["ftp://example.com", "http://", "example.com/api/v1", "http://h/api?x=1"],
+    "--proxy-timeout": ["0", "-1", "x", "3601"],
+    "--proxy-max-bytes": ["0", "x", str(2**40)],
+    "--proxy-pool": ["0", "x", "10001"],
+    "--fallback": ["backend", ""],
+    "--record": ["README.md"],  # a file, not a folder (and no --proxy)
+    "--allowed-host": [],  # any text is a name (and no --proxy)
 }
-FLAGS_WITHOUT_VALUE = ["--strict", "--access-log", "--watch"]
+FLAGS_WITHOUT_VALUE = [
+    "--strict",
+    "--access-log",
+    "--watch",
+    "--proxy-errors",
+    "--fail-on-violations",
+]
 CASES = [(option, value) for option, values in BAD.items() for value in values]
 IDS = [f"{o}={v if isinstance(v, str) else f'made{i}'}" for i, (o, v) in enumerate(CASES)]
 

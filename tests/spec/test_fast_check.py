@@ -66,8 +66,51 @@ def test_the_fast_check_never_accepts_what_the_python_validator_refuses(
     assert (validator.violations(instance) == []) == validator._validator.is_valid(instance)
 
 
-def test_a_schema_that_reaches_a_discriminator_gets_no_fast_check(spec: Spec) -> None:
+ROOM_ANSWERS = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["room_abc123", "room-1", ""]),
+        "name": st.sampled_from(["CS101", ""]),
+        "status": st.sampled_from(["active", "ended", "", "other", None]),
+        "config": st.just(
+            {"max_participants": 5, "recording_enabled": False, "chat_enabled": True}
+        ),
+        "created_at": st.sampled_from(["2026-01-06T10:00:00Z", "2026-01-06T10:00:00"]),
+    },
+    optional={
+        "participant_count": st.sampled_from([0, 3, -1, "1"]),
+        "ended_at": st.sampled_from(["2026-01-06T11:00:00Z", None]),
+        "owner": st.just("me"),
+    },
+)
+
+
+@pytest.mark.parametrize("name", ["Room", "RoomDetail"])
+@settings(max_examples=300, deadline=None)
+@given(instance=ROOM_ANSWERS | JSON_VALUES)
+def test_a_discriminated_room_is_checked_fast_and_never_more_leniently(
+    validators: Validators, name: str, instance: Any
+) -> None:
+    validator = validators.schema(name)
+    assert validator._fast is not None
+    if validator._fast(instance):
+        assert validator._validator.is_valid(instance)
+    assert (validator.violations(instance) == []) == validator._validator.is_valid(instance)
+
+
+def test_a_discriminator_that_narrows_gets_no_fast_check(spec: Spec) -> None:
     checks = FastChecks(SPEC_URI, spec.document, {})
-    assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/RoomDetail"}) is None
+    assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/RoomDetail"}) is not None
     assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/RoomCreate"}) is not None
     assert checks.compile({"$ref": f"{SPEC_URI}#/components/schemas/Nowhere"}) is None
+    room = f"{SPEC_URI}#/components/schemas/ActiveRoom"
+    ended = f"{SPEC_URI}#/components/schemas/EndedRoom"
+    crossed = {"active": ended, "ended": room}  # the mapping sends a value elsewhere
+    for discriminator in (
+        {"propertyName": "status", "mapping": crossed},
+        {"propertyName": "name"},  # a property no branch pins to one value
+    ):
+        schema = {"oneOf": [{"$ref": room}, {"$ref": ended}], "discriminator": discriminator}
+        assert checks.compile(schema) is None
+    pinned = {"propertyName": "status", "mapping": {"active": room, "ended": ended}}
+    schema = {"oneOf": [{"$ref": room}, {"$ref": ended}], "discriminator": pinned}
+    assert checks.compile(schema) is not None
