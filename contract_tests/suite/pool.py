@@ -43,7 +43,14 @@ from .progress import EVERY_S, Progress
 from .target import Target
 
 OUTCOME = pytest.StashKey["Outcome"]()
-LAYERS = {"test_behaviour": "behaviour", "test_schema": "schema", "test_stateful": "stateful"}
+LAYERS = {
+    "test_behaviour": "behaviour",
+    "test_schema": "schema",
+    "test_stateful": "stateful",
+    "test_near_miss": "near-miss",
+    "test_concurrency": "concurrency",
+    "test_exclusive": "exclusive",
+}
 
 
 @dataclass(frozen=True)

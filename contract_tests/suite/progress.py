@@ -15,7 +15,7 @@ from typing import Any
 
 PREFIX = "rooms-contract: "
 EVERY_S = 0.2
-LAYERS = ("behaviour", "schema", "stateful")
+LAYERS = ("behaviour", "schema", "stateful", "near-miss", "concurrency", "exclusive")
 
 
 class Progress:

@@ -8,6 +8,8 @@ one a rule no fault above is caught by first (a fail-fast run stops at its first
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import re
 from collections.abc import Callable
@@ -18,12 +20,13 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.contract_targets.reference import RoomsApi
+from tests.contract_targets.reference import Choices, RoomsApi
 
 Wrap = Callable[[ASGIApp], ASGIApp]
 ROOM_PATH = re.compile(r"^/api/v1/rooms/(?P<id>[^/]+)$")
 DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
 CONFIG_FIELDS = tuple(DEFAULT_CONFIG)
+ROOM_FIELDS = ("name", "config")
 INT32_MAX = 2**31 - 1
 
 
@@ -212,6 +215,209 @@ def malformed_id(scope: Scope) -> bool:
     return found is not None and not re.fullmatch(r"room_[A-Za-z0-9]+", found[1])
 
 
+# --- near misses (test_near_miss.py) -------------------------------------------------------
+
+BOOLEAN_SPELLINGS = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False}
+
+
+def leniently(value: Any, kind: type) -> Any:
+    """What a lenient parser (an ORM's type coercion) makes of a value for a field of `kind`."""
+    if kind is bool and not isinstance(value, bool) and value in BOOLEAN_SPELLINGS:
+        return BOOLEAN_SPELLINGS[value]
+    if kind is int and isinstance(value, float):
+        return int(value)
+    if kind is int and isinstance(value, str) and re.fullmatch(r"[0-9]+(\.0*)?", value):
+        return int(float(value))
+    return value
+
+
+def update_coerces_types(scope: Scope, body: Any) -> Any:
+    if scope["method"] != "PATCH" or not isinstance(body, dict):
+        return body
+    body = {
+        key: value for key, value in body.items() if value is not None or key not in ROOM_FIELDS
+    }
+    config = body.get("config")
+    if isinstance(config, dict):
+        kinds = {"max_participants": int, "recording_enabled": bool, "chat_enabled": bool}
+        body["config"] = {
+            key: leniently(value, kinds.get(key, object))
+            for key, value in config.items()
+            if value is not None or key not in kinds
+        }
+    return body
+
+
+def json_with_parameters(scope: Scope) -> bool:
+    """A body whose Content-Type is a JSON type other than the bare `application/json`."""
+    if scope["method"] not in ("POST", "PATCH"):
+        return False
+    media = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    return media != "application/json" and ("json" in media.lower())
+
+
+def renamed(change: Callable[[str], str], methods: tuple[str, ...]) -> Callable[[Scope, Any], Any]:
+    """A request-body change that passes a string `name` through `change`."""
+
+    def read(scope: Scope, body: Any) -> Any:
+        if scope["method"] not in methods or not isinstance(body, dict):
+            return body
+        if not isinstance(body.get("name"), str):
+            return body
+        return {**body, "name": change(body["name"])}
+
+    return read
+
+
+def without_four_byte(name: str) -> str:
+    """As a `utf8` (3-byte) MySQL column stores it: every character past U+FFFF a `?`."""
+    return "".join("?" if ord(char) > 0xFFFF else char for char in name)
+
+
+def counted_in_bytes(name: str) -> str:
+    """A VARCHAR(200) of bytes: a name over 200 bytes is refused (made empty, which the
+    reference refuses with a 400)."""
+    return "" if len(name.encode()) > 200 else name
+
+
+def ids_case_insensitive(app: ASGIApp) -> ASGIApp:
+    """Room ids looked up whatever their case (a collation that ignores case)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        found = re.match(r"^/api/v1/rooms/([^/]+)(/end)?$", scope.get("path", ""))
+        if scope["type"] == "http" and found:
+            real = next((key for key in app.rooms if key.lower() == found[1].lower()), found[1])
+            path = f"/api/v1/rooms/{real}{found[2] or ''}"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await app(scope, receive, send)
+
+    return faulty
+
+
+# --- races (test_concurrency.py): a window between a read and the write that uses it ------
+
+RACE_WINDOW_S = 0.005
+"""How long a racy server waits between reading the state and writing from what it read (a
+database round trip): long enough for a concurrent request to come in between."""
+
+
+def room_request(scope: Scope, method: str, end: bool = False) -> str | None:
+    """The room id of a `method` request to a room (or to its end), else None."""
+    if scope["type"] != "http" or scope["method"] != method:
+        return None
+    found = re.match(r"^/api/v1/rooms/([^/]+)(/end)?$", scope.get("path", ""))
+    return found[1] if found and bool(found[2]) == end else None
+
+
+def racing(
+    before: Callable[[RoomsApi, str], Any],
+    after: Callable[[RoomsApi, str, Any], None],
+    method: str,
+    *,
+    end: bool = False,
+) -> Wrap:
+    """A read-modify-write with a window: `before` reads the room's state, the server waits,
+    `after` puts back what it read (a write from a stale read), then the reference answers."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        assert isinstance(app, RoomsApi)
+
+        async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+            room_id = room_request(scope, method, end)
+            if room_id is not None and room_id in app.rooms:
+                seen = before(app, room_id)
+                await asyncio.sleep(RACE_WINDOW_S)
+                after(app, room_id, seen)
+            await app(scope, receive, send)
+
+        return faulty
+
+    return wrap
+
+
+def copy_of(app: RoomsApi, room_id: str) -> dict[str, Any]:
+    room = app.rooms[room_id]
+    return {**room, "config": dict(room["config"])}
+
+
+def stale_room_written(app: RoomsApi, room_id: str, seen: dict[str, Any]) -> None:
+    """The update then merges its changes into the room as it was read."""
+    if room_id in app.rooms:
+        app.rooms[room_id] = seen
+
+
+def status_of(app: RoomsApi, room_id: str) -> str:
+    return str(app.rooms[room_id]["status"])
+
+
+def ended_as_read(app: RoomsApi, room_id: str, seen: str) -> None:
+    """End checked `active` before the window: it ends the room again, whoever ended it."""
+    if seen == "active" and room_id in app.rooms:
+        app.rooms[room_id]["status"] = "active"
+        app.rooms[room_id]["ended_at"] = None
+
+
+PENDING_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("pending", default=None)
+
+
+class CountedIds(RoomsApi):
+    """Ids that count up, the next one read before the insert (`MAX(id) + 1`)."""
+
+    def new_id(self) -> str:
+        return PENDING_ID.get() or super().new_id()
+
+
+def ids_counted_before_insert(_: ASGIApp) -> ASGIApp:
+    app = CountedIds(choices=Choices(sequential_ids=True))
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/api/v1/rooms"
+        ):
+            number = len(app.issued) + 1
+            await asyncio.sleep(RACE_WINDOW_S)
+            token = PENDING_ID.set(f"room_{number:06d}")
+            try:
+                await app(scope, receive, send)
+            finally:
+                PENDING_ID.reset(token)
+            return
+        await app(scope, receive, send)
+
+    return faulty
+
+
+def total_counted_later(app: ASGIApp) -> ASGIApp:
+    """List reads the page, then counts the rooms in a second query (no transaction)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_list(scope):
+            await app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def held(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            else:
+                chunks.append(message.get("body", b""))
+
+        await app(scope, receive, held)
+        await asyncio.sleep(RACE_WINDOW_S)
+        body = json.loads(b"".join(chunks))
+        if start["status"] == 200:
+            body["total"] = len(app.rooms)
+        await send_json(send, start["status"], list(start.get("headers", [])), body)
+
+    return faulty
+
+
 SCHEMA = "response-schema"
 
 FAULTS = (
@@ -360,5 +566,74 @@ FAULTS = (
         "no-5xx",
         "documented-status",
         wrap=answering(offset_past_int32, 500, "integer overflow"),
+    ),
+    fault(
+        "update-coerces-types",
+        'update coerces types as an ORM does: null is left out, "5" and 100.5 are integers, '
+        '"true" and 1 booleans',
+        "wrong-type-400",
+        "invalid-rejected",
+        wrap=reading(update_coerces_types),
+    ),
+    fault(
+        "json-parameters-415",
+        "only a bare application/json is JSON: a charset, another case or a +json type is a 415",
+        "json-media-types",
+        wrap=answering(json_with_parameters, 415, "The body must be application/json."),
+    ),
+    fault(
+        "names-lose-4-byte-characters",
+        "names are stored in 3-byte UTF-8: each character past U+FFFF becomes ?",
+        "name-characters",
+        "create-echoes",
+        "patch-merges-config",
+        wrap=reading(renamed(without_four_byte, ("POST", "PATCH"))),
+    ),
+    fault(
+        "update-trims-name",
+        "update strips spaces around the name",
+        "name-characters",
+        "patch-merges-config",
+        wrap=reading(renamed(str.strip, ("PATCH",))),
+    ),
+    fault(
+        "name-counted-in-bytes",
+        "a name's bound is 200 bytes, not 200 characters",
+        "name-characters",
+        "valid-accepted",
+        wrap=reading(renamed(counted_in_bytes, ("POST", "PATCH"))),
+    ),
+    fault(
+        "ids-case-insensitive",
+        "ids are looked up whatever their case",
+        "near-id-404",
+        wrap=ids_case_insensitive,
+    ),
+    fault(
+        "lost-update",
+        "update reads the room, waits on the database, then writes its changes over what it "
+        "read: a concurrent update is lost",
+        "linearizable",
+        wrap=racing(copy_of, stale_room_written, "PATCH"),
+    ),
+    fault(
+        "ended-twice",
+        "end checks that the room is active, then ends it: two ends at once both answer 200",
+        "linearizable",
+        wrap=racing(status_of, ended_as_read, "POST", end=True),
+    ),
+    fault(
+        "duplicate-ids",
+        "ids count up, the next one read before the insert: two creates at once get one id",
+        "linearizable",
+        "id-unique",
+        wrap=ids_counted_before_insert,
+    ),
+    fault(
+        "total-counted-later",
+        "List reads its page, then counts the rooms in another query: page and total disagree",
+        "linearizable",
+        "list-total",
+        wrap=total_counted_later,
     ),
 )
