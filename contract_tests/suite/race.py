@@ -138,8 +138,12 @@ class Race:
 
     def step(self, api: ApiClient, draw: random.Random, partner: ApiClient) -> None:
         with self._lock:
-            short = len(self.live) < LIVE_ROOMS
-        kind = "create" if short else draw.choices(list(WEIGHTS), list(WEIGHTS.values()))[0]
+            live = len(self.live)
+        kind = draw.choices(list(WEIGHTS), list(WEIGHTS.values()))[0]
+        if live < LIVE_ROOMS:
+            kind = "create"
+        elif live > 2 * LIVE_ROOMS and kind in ("create", "pair"):
+            kind = "delete"  # the race's rooms stay few
         if kind == "create":
             self.call(api, "create", request={"name": self.name()})
         elif kind == "list":

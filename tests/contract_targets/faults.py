@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -36,14 +37,22 @@ class Fault:
     breaks: str
     flagged_by: frozenset[str]
     wrap: Wrap | None = None
+    options: tuple[str, ...] = ()
+    """Options the suite needs to see it (a fault only `--exclusive` can tell)."""
 
     def server(self) -> ASGIApp:
         """The faulty server: the reference with this fault."""
         return RoomsApi(self.name) if self.wrap is None else self.wrap(RoomsApi())
 
 
-def fault(name: str, breaks: str, *flagged_by: str, wrap: Wrap | None = None) -> Fault:
-    return Fault(name, breaks, frozenset(flagged_by), wrap)
+def fault(
+    name: str,
+    breaks: str,
+    *flagged_by: str,
+    wrap: Wrap | None = None,
+    options: tuple[str, ...] = (),
+) -> Fault:
+    return Fault(name, breaks, frozenset(flagged_by), wrap, options)
 
 
 # --- thin ASGI layers over the correct reference ------------------------------------------
@@ -418,6 +427,45 @@ def total_counted_later(app: ASGIApp) -> ASGIApp:
     return faulty
 
 
+# --- the suite alone on the server (test_exclusive.py) -------------------------------------
+
+KEPT_ROOMS = 60
+GHOST_EVERY = 25
+
+
+def keeps_newest_rooms(app: ASGIApp) -> ASGIApp:
+    """A store that holds at most KEPT_ROOMS rooms and silently drops the oldest."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and is_rooms(scope):
+            for room in app.order()[: max(0, len(app.rooms) - KEPT_ROOMS)]:
+                del app.rooms[room["id"]]
+
+    return faulty
+
+
+def ghost_rooms(app: ASGIApp) -> ASGIApp:
+    """Every GHOST_EVERY-th create inserts the room twice (a retried insert that was not
+    idempotent): a room no client created, under another id."""
+    assert isinstance(app, RoomsApi)
+    creates = itertools.count(1)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and is_rooms(scope):
+            newest = app.order()[-1] if app.rooms else None
+            if newest is not None and next(creates) % GHOST_EVERY == 0:
+                app.add({**newest, "id": app.new_id(), "config": dict(newest["config"])})
+
+    return faulty
+
+
+def is_rooms(scope: Scope) -> bool:
+    return bool(scope["path"] == "/api/v1/rooms")
+
+
 SCHEMA = "response-schema"
 
 FAULTS = (
@@ -635,5 +683,20 @@ FAULTS = (
         "linearizable",
         "list-total",
         wrap=total_counted_later,
+    ),
+    fault(
+        "drops-old-rooms",
+        f"the store keeps the newest {KEPT_ROOMS} rooms and silently drops older ones",
+        "rooms-stay",
+        "exclusive-total",
+        wrap=keeps_newest_rooms,
+        options=("--exclusive",),
+    ),
+    fault(
+        "ghost-rooms",
+        f"every {GHOST_EVERY}th create inserts the room twice, under two ids (a retried insert)",
+        "exclusive-total",
+        wrap=ghost_rooms,
+        options=("--exclusive",),
     ),
 )
