@@ -292,6 +292,16 @@ ROOMS_STAY = ContractRule(
 )
 
 
+# --- the contract's model beside the target: test_differential.py --------------------------
+
+REFERENCE_MODEL = ContractRule(
+    "reference-model",
+    "The mock must behave exactly like this, and the contract suite must check it. (any "
+    "sequence of the six operations gets from the target the answers the contract's model "
+    "gives: the status, the room, the headers)",
+)
+
+
 RULES: dict[str, ContractRule] = {
     rule.id: rule for rule in globals().copy().values() if isinstance(rule, ContractRule)
 }

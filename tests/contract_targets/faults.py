@@ -466,6 +466,46 @@ def is_rooms(scope: Scope) -> bool:
     return bool(scope["path"] == "/api/v1/rooms")
 
 
+# --- sequences (test_differential.py) ------------------------------------------------------
+
+
+def refused_update_half_applied(app: ASGIApp) -> ASGIApp:
+    """An update refused with a 400 still stores the `name` it carried (the handler wrote the
+    fields it had checked before it met the wrong one)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        room_id = room_request(scope, "PATCH")
+        if room_id is None:
+            await app(scope, receive, send)
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status = 0
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await app(scope, replay, watched)
+        with suppress(ValueError):
+            body = json.loads(raw)
+            name = body.get("name") if isinstance(body, dict) else None
+            if status == 400 and room_id in app.rooms and isinstance(name, str) and name:
+                app.rooms[room_id]["name"] = name[:200]
+
+    return faulty
+
+
 SCHEMA = "response-schema"
 
 FAULTS = (
@@ -698,5 +738,11 @@ FAULTS = (
         "exclusive-total",
         wrap=ghost_rooms,
         options=("--exclusive",),
+    ),
+    fault(
+        "refused-update-half-applied",
+        "an update refused with a 400 still stores the name it carried",
+        "reference-model",
+        wrap=refused_update_half_applied,
     ),
 )
