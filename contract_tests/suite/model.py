@@ -1,6 +1,6 @@
 """The contract as a sequential model of the suite's own rooms: what a correct server answers
 to each of the six operations, one after another. The differential layer applies every step
-to the target and to this model and compares the answers (`test_differential.py`).
+to the target and to this model and compares the answers (`test_reference_model.py`).
 
 The mock's store is such a model, but the suite may not import the mock (tests/test_layering.py:
 `contract_tests` imports `rooms_spec` only, so that a QA install needs no mock); the model is

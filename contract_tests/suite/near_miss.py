@@ -86,6 +86,28 @@ def with_value(base: dict[str, Any], path: Path, value: Any) -> Any:
     return {**base, head: with_value(inner, tuple(rest), value)}
 
 
+def misspellings(name: str) -> list[str]:
+    """Names one slip from a field's: its case, camelCase, a letter more or less, a dash."""
+    words = name.split("_")
+    camel = words[0] + "".join(word.capitalize() for word in words[1:])
+    found = [name.capitalize(), name.upper(), camel, name + "s", name[:-1], name.replace("_", "-")]
+    return [other for other in dict.fromkeys(found) if other != name]
+
+
+def misspelt_bodies(fields: list[Field], base: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(the slip, a body): `base` with one field of the body, or of `config`, misspelt, its
+    value a right one: a server that ignores a field it does not know takes it."""
+    found = []
+    for field in fields:
+        if not field.path:
+            continue
+        *parents, name = field.path
+        for other in misspellings(name):
+            body = with_value(base, (*parents, other), field.valid)
+            found.append((".".join((*parents, other)), body))
+    return found
+
+
 JSON_MEDIA_TYPES = (
     "application/json; charset=utf-8",
     "application/json;charset=UTF-8",

@@ -50,7 +50,7 @@ LAYERS = {
     "test_near_miss": "near-miss",
     "test_concurrency": "concurrency",
     "test_exclusive": "exclusive",
-    "test_differential": "differential",
+    "test_reference_model": "differential",
 }
 
 

@@ -292,7 +292,7 @@ ROOMS_STAY = ContractRule(
 )
 
 
-# --- the contract's model beside the target: test_differential.py --------------------------
+# --- the contract's model beside the target: test_reference_model.py --------------------------
 
 REFERENCE_MODEL = ContractRule(
     "reference-model",

@@ -1,7 +1,8 @@
 """Layer 4, near misses: inputs one step from a right one, every one of them every run.
 
-Wrong JSON types a lenient parser takes (`null`, `"5"`, `1`, `100.5`) must be a 400; the JSON
-media types, names and characters a client may rightly send must be taken and kept exactly;
+Wrong JSON types a lenient parser takes (`null`, `"5"`, `1`, `100.5`) and fields one slip
+from a known one (`chatEnabled`) must be a 400; the JSON media types, names and characters a
+client may rightly send must be taken and kept exactly;
 ids one character from a real one must be unknown. The inputs are few, so none is sampled
 (`near_miss.py`); each check creates its own rooms and deletes them.
 """
@@ -16,6 +17,7 @@ from contract_tests.suite.client import ApiClient
 from contract_tests.suite.exchange import Exchange
 from contract_tests.suite.near_miss import (
     JSON_MEDIA_TYPES,
+    misspelt_bodies,
     name_bounds,
     names,
     near_ids,
@@ -25,12 +27,13 @@ from contract_tests.suite.near_miss import (
     wrong_values,
 )
 from contract_tests.suite.rules import (
-    JSON_MEDIA_TYPES as JSON_MEDIA_RULE,
-)
-from contract_tests.suite.rules import (
+    CLOSED_REQUEST_BODIES,
     NAME_CHARACTERS,
     NEAR_ID_404,
     WRONG_TYPE_400,
+)
+from contract_tests.suite.rules import (
+    JSON_MEDIA_TYPES as JSON_MEDIA_RULE,
 )
 from contract_tests.suite.target import current
 
@@ -67,6 +70,21 @@ def test_wrong_json_types_are_400(api: ApiClient) -> None:
                 refused = send(api, "PATCH", f"/rooms/{room['id']}", body)
                 checks.status(api, refused, 400, WRONG_TYPE_400, what)
         checks.get_equals(api, room, WRONG_TYPE_400, "updates of wrong types")
+
+
+@weighted(2)
+def test_misspelt_fields_are_400(api: ApiClient) -> None:
+    """A field one slip from a known one (`Name`, `chatEnabled`, `max_participant`), at the
+    top or inside `config`, is an unknown field: a 400, and a refused update changes nothing."""
+    with api.scenario():
+        for slip, body in misspelt_bodies(CREATE_FIELDS, BASE):
+            refused = send(api, "POST", "/rooms", body)
+            checks.status(api, refused, 400, CLOSED_REQUEST_BODIES, f"create with {slip}")
+        room = checks.created_room(api, BASE, api.create(BASE))
+        for slip, body in misspelt_bodies(UPDATE_FIELDS, {}):
+            refused = send(api, "PATCH", f"/rooms/{room['id']}", body)
+            checks.status(api, refused, 400, CLOSED_REQUEST_BODIES, f"update with {slip}")
+        checks.get_equals(api, room, CLOSED_REQUEST_BODIES, "updates with misspelt fields")
 
 
 @weighted(2)

@@ -466,7 +466,7 @@ def is_rooms(scope: Scope) -> bool:
     return bool(scope["path"] == "/api/v1/rooms")
 
 
-# --- sequences (test_differential.py) ------------------------------------------------------
+# --- sequences (test_reference_model.py) ------------------------------------------------------
 
 
 def refused_update_half_applied(app: ASGIApp) -> ASGIApp:
@@ -575,7 +575,12 @@ FAULTS = (
         "closed-request-bodies",
         "read-only-fields",
     ),
-    fault("name-201-accepted", "names of 201 characters are accepted", "invalid-rejected"),
+    fault(
+        "name-201-accepted",
+        "names of 201 characters are accepted",
+        "invalid-rejected",
+        "name-characters",
+    ),
     fault("max-participants-0-accepted", "max_participants 0 is accepted", "invalid-rejected"),
     fault("text-plain-accepted", "a text/plain body is read as JSON", "not-json-415"),
     fault("malformed-json-500", "malformed JSON is a 500", "no-5xx", "malformed-json-400"),
@@ -661,6 +666,7 @@ FAULTS = (
         '"true" and 1 booleans',
         "wrong-type-400",
         "invalid-rejected",
+        "reference-model",
         wrap=reading(update_coerces_types),
     ),
     fault(
@@ -682,6 +688,7 @@ FAULTS = (
         "update strips spaces around the name",
         "name-characters",
         "patch-merges-config",
+        "reference-model",
         wrap=reading(renamed(str.strip, ("PATCH",))),
     ),
     fault(

@@ -45,7 +45,7 @@ LAYER_MODULES = {
     "concurrency": "test_concurrency.py",
     "near-miss": "test_near_miss.py",
     "exclusive": "test_exclusive.py",
-    "differential": "test_differential.py",
+    "differential": "test_reference_model.py",
 }
 """The layers a run can take alone, by the module that holds each."""
 RUN_TIMEOUT_S = 300
