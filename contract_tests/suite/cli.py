@@ -135,6 +135,8 @@ def error(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
+        if args.workers > 1 and args.exclusive:
+            raise UsageError("--exclusive needs --workers 1: other workers' rooms would move")
         if args.workers > 1 and importlib.util.find_spec("xdist") is None:
             raise UsageError("--workers needs pytest-xdist: pip install pytest-xdist")
         if args.junit_xml:

@@ -39,6 +39,10 @@ HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 WHOLE_NUMBER = re.compile(r"[0-9]{1,30}")
 OPERATIONS = ("listRooms", "createRoom", "getRoom", "updateRoom", "endRoom", "deleteRoom")
 """The operations the suite drives, by the spec's operationIds."""
+DEFAULT_RACE_CLIENTS = 4
+MAX_RACE_CLIENTS = 64
+DEFAULT_RACE_SECONDS = 2.0
+MAX_RACE_SECONDS = 600.0
 DECIMAL = re.compile(r"[0-9]{1,10}(\.[0-9]{0,9})?|\.[0-9]{1,9}")
 
 
@@ -99,13 +103,20 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
     return check
 
 
-def seconds(text: str) -> float:
+def seconds(text: str, most: float = MAX_REQUEST_TIMEOUT_S) -> float:
     value = float(text) if DECIMAL.fullmatch(text) else math.nan
-    if not 0 < value <= MAX_REQUEST_TIMEOUT_S:
-        raise refuse(
-            f"expected seconds above 0 and at most {MAX_REQUEST_TIMEOUT_S:g}, got {shown(text)}"
-        )
+    if not 0 < value <= most:
+        raise refuse(f"expected seconds above 0 and at most {most:g}, got {shown(text)}")
     return value
+
+
+def race_seconds(text: str) -> float:
+    return seconds(text, MAX_RACE_SECONDS)
+
+
+def flag(text: str) -> bool:
+    """An option that takes no value (argparse's store_true: `parse` is never called)."""
+    return True
 
 
 def path(text: str) -> Path:
@@ -143,6 +154,8 @@ class Option:
     """A short flag for `rooms-contract` only (pytest keeps short flags to itself)."""
     required_by_command: bool = False
     """`rooms-contract` needs it; to pytest its absence means "do not run the suite"."""
+    switch: bool = False
+    """A flag with no value: given, it is true."""
 
     @property
     def dest(self) -> str:
@@ -150,6 +163,8 @@ class Option:
 
     def arguments(self) -> dict[str, Any]:
         """What argparse's `add_argument` (and pytest's `addoption`) take, flags aside."""
+        if self.switch:
+            return {"dest": self.dest, "action": "store_true", "default": False, "help": self.help}
         return {
             "dest": self.dest,
             "type": self.parse,
@@ -219,6 +234,29 @@ OPTIONS = (
         seconds,
         DEFAULT_REQUEST_TIMEOUT_S,
     ),
+    Option(
+        "--race-clients",
+        f"clients that race at once in the concurrency layer (default {DEFAULT_RACE_CLIENTS}; "
+        "0 turns the layer off)",
+        "N",
+        whole_number(0, MAX_RACE_CLIENTS + 1),
+        DEFAULT_RACE_CLIENTS,
+    ),
+    Option(
+        "--race-seconds",
+        f"how long they race (default {DEFAULT_RACE_SECONDS:g})",
+        "SECONDS",
+        race_seconds,
+        DEFAULT_RACE_SECONDS,
+    ),
+    Option(
+        "--exclusive",
+        "the target is this run's alone: also check `total` exactly across calls and that no "
+        "room vanishes without a delete (never on a shared server)",
+        "",
+        flag,
+        switch=True,
+    ),
 )
 
 
@@ -261,6 +299,9 @@ def target_from(values: Mapping[str, Any], *, fail_fast: bool) -> Target | None:
         concurrency=values.get("concurrency") or AUTO,  # the probe chooses (probe.py)
         reports=reports,
         report_dir=str(Path(folder).resolve()),  # the suite runs from its own folder
+        race_clients=values.get("race_clients", DEFAULT_RACE_CLIENTS),
+        race_seconds=values.get("race_seconds", DEFAULT_RACE_SECONDS),
+        exclusive=bool(values.get("exclusive")),
     )
 
 

@@ -4,9 +4,9 @@ threads inside the pytest session, and pytest reports each as it finishes.
 Against a server across a network the run is waiting, not working: each check sends its
 requests one after another (a Hypothesis example is a sequence), but the checks are
 independent, so they go on side by side, each with its own client over one keep-alive pool,
-heaviest first (`budget.weighted`). What a seed fixes stays fixed: each test draws its own
-examples from the run's seed, whatever runs beside it. Checks that read List across several
-requests hold the room set still meanwhile (`gate.py`).
+heaviest first (`budget.weighted`; with fail-fast, in pytest's order). What a seed fixes
+stays fixed: each test draws its own examples from the run's seed, whatever runs beside it.
+Checks that read List across several requests hold the room set still meanwhile (`gate.py`).
 
 pytest itself stays in the main thread: a test's function runs in a worker thread, and when it
 is done the main thread runs pytest's usual protocol for it (setup, call, teardown, reports),
@@ -43,7 +43,15 @@ from .progress import EVERY_S, Progress
 from .target import Target
 
 OUTCOME = pytest.StashKey["Outcome"]()
-LAYERS = {"test_behaviour": "behaviour", "test_schema": "schema", "test_stateful": "stateful"}
+LAYERS = {
+    "test_behaviour": "behaviour",
+    "test_schema": "schema",
+    "test_stateful": "stateful",
+    "test_near_miss": "near-miss",
+    "test_concurrency": "concurrency",
+    "test_exclusive": "exclusive",
+    "test_reference_model": "differential",
+}
 
 
 @dataclass(frozen=True)
@@ -165,8 +173,13 @@ def run_all(
         item for item in session.items if isinstance(item, pytest.Function) and runs_here(item)
     ]
     rest = [item for item in session.items if item not in items]
-    # heaviest first, else in pytest's order
-    ordered = sorted(items, key=lambda item: -weight_of(getattr(item, "obj", None)))
+    # heaviest first, else in pytest's order; fail-fast in pytest's order: the run stops at
+    # the first failure in that order, so the tests before it are the ones to finish first
+    ordered = (
+        items
+        if target.fail_fast
+        else sorted(items, key=lambda item: -weight_of(getattr(item, "obj", None)))
+    )
     with one_parse_at_a_time(), environment_left_alone():
         _run_at_once(session, target, threads, ordered, progress)
     for index, other in enumerate(rest):

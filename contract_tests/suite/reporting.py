@@ -21,7 +21,11 @@ def violation_of(error: BaseException) -> Violation | None:
             for note in getattr(raised, "__notes__", [])
             if note.strip() and not note.startswith("Failing test case")
         )
-        return replace(raised.violation, notes=tuple(notes), seen_once=raised is not error)
+        return replace(
+            raised.violation,
+            notes=(*raised.violation.notes, *notes),  # the check's own notes kept
+            seen_once=raised is not error,
+        )
     found = found_in(error)
     if found is None:
         return None

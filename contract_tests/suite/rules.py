@@ -191,6 +191,69 @@ INVALID_REJECTED = one.INVALID_REJECTED
 VALID_ACCEPTED = one.VALID_ACCEPTED
 
 
+# --- near-miss inputs: test_near_miss.py (every case, every run) ---------------------------
+
+WRONG_TYPE_400 = ContractRule(
+    "wrong-type-400",
+    "400 invalid body (missing or empty `name`, wrong types, out-of-range values, ...). "
+    "(for every field of create and update: `null`, a number written as a string, `0` or "
+    "`1` for a boolean, `100.5` for an integer, a string that spells a right value)",
+)
+
+JSON_MEDIA_TYPES = ContractRule(
+    "json-media-types",
+    "A JSON body is one whose `Content-Type` is `application/json` or any "
+    "`application/*+json`, with any parameters. (in any case: media types are "
+    "case-insensitive, RFC 9110)",
+)
+
+NAME_CHARACTERS = ContractRule(
+    "name-characters",
+    "`name`: string, 1 to 200 characters. (characters, not bytes: 1 and 200 characters of "
+    "one-, two-, three- or four-byte UTF-8, combining sequences and surrounding spaces are "
+    "stored and returned exactly; 201 are a 400)",
+)
+
+NEAR_ID_404 = ContractRule(
+    "near-id-404",
+    "GET /rooms/{id} get: 404 unknown id. (an id that differs from a real one by its case or "
+    "by one character is unknown, for Get, Update, End and Delete)",
+)
+
+# --- many clients at once: test_concurrency.py ---------------------------------------------
+
+LINEARIZABLE = ContractRule(
+    "linearizable",
+    "Each operation takes effect at one moment between its request and its answer: the "
+    "answers clients get at once are those of the operations one after another in some "
+    "order that keeps real time. (openapi.yaml, `info.description`, Concurrency)",
+)
+
+# --- the target is the suite's alone: test_exclusive.py, with --exclusive ------------------
+
+EXCLUSIVE_TOTAL = ContractRule(
+    "exclusive-total",
+    "`total` is the number of rooms that exist (active and ended). (with --exclusive: a "
+    "create adds exactly 1 to it, a delete takes exactly 1 away, and nothing else moves it)",
+)
+
+ROOMS_STAY = ContractRule(
+    "rooms-stay",
+    "Delete: permanent. (and only a delete removes a room: with --exclusive, every room the "
+    "server held and every room created stays in List until deleted)",
+)
+
+
+# --- the contract's model beside the target: test_reference_model.py --------------------------
+
+REFERENCE_MODEL = ContractRule(
+    "reference-model",
+    "The mock must behave exactly like this, and the contract suite must check it. (any "
+    "sequence of the six operations gets from the target the answers the contract's model "
+    "gives: the status, the room, the headers)",
+)
+
+
 RULES: dict[str, ContractRule] = {
     rule.id: rule for rule in globals().copy().values() if isinstance(rule, ContractRule)
 }

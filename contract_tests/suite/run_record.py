@@ -11,7 +11,7 @@ from typing import Any
 
 from .exchange import Exchange
 from .journal import OTHER, Journal
-from .rules import RULES, ContractRule
+from .rules import EXCLUSIVE_TOTAL, LINEARIZABLE, ROOMS_STAY, RULES, ContractRule
 from .target import Target
 from .violation import Violation
 
@@ -104,6 +104,17 @@ class RunRecord:
         }
 
 
+def rules_left_out(target: Target) -> set[str]:
+    """The rules of layers this run leaves out: without `--exclusive` a run reads as it did
+    before the layer was there, and so with `--race-clients 0`."""
+    left: set[str] = set()
+    if not target.exclusive:
+        left |= {EXCLUSIVE_TOTAL.id, ROOMS_STAY.id}
+    if not target.race_clients:
+        left.add(LINEARIZABLE.id)
+    return left
+
+
 def build(
     target: Target, journal: Journal, tests: list[TestResult], started: float, finished: float
 ) -> RunRecord:
@@ -117,6 +128,8 @@ def build(
             broken.setdefault(rule.id, []).append(violation)
     results = []
     for rule_id, rule in RULES.items():
+        if rule_id in rules_left_out(target):
+            continue
         counts: dict[str, int] = dict(journal.judged_counts.get(rule_id, {}))
         by_operation = {operation: counts.get(operation, 0) for operation in operations}
         if rule_id in broken:

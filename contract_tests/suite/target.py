@@ -33,6 +33,12 @@ class Target:
     """The report formats asked for: any of html, junit, har, ndjson."""
     report_dir: str = ""
     """Where reports and saved failures go (an absolute path)."""
+    race_clients: int = 4
+    """How many clients race at once in the concurrency layer (0: the layer is off)."""
+    race_seconds: float = 2.0
+    """How long they race."""
+    exclusive: bool = False
+    """The user says the target is the suite's alone during the run (`test_exclusive.py`)."""
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -50,6 +56,9 @@ class Target:
             "concurrency": self.concurrency,
             "reports": list(self.reports),
             "report_dir": self.report_dir,
+            "race_clients": self.race_clients,
+            "race_seconds": self.race_seconds,
+            "exclusive": self.exclusive,
         }
 
     @classmethod

@@ -8,6 +8,9 @@ one a rule no fault above is caught by first (a fail-fast run stops at its first
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -18,12 +21,13 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.contract_targets.reference import RoomsApi
+from tests.contract_targets.reference import Choices, RoomsApi
 
 Wrap = Callable[[ASGIApp], ASGIApp]
 ROOM_PATH = re.compile(r"^/api/v1/rooms/(?P<id>[^/]+)$")
 DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
 CONFIG_FIELDS = tuple(DEFAULT_CONFIG)
+ROOM_FIELDS = ("name", "config")
 INT32_MAX = 2**31 - 1
 
 
@@ -33,14 +37,22 @@ class Fault:
     breaks: str
     flagged_by: frozenset[str]
     wrap: Wrap | None = None
+    options: tuple[str, ...] = ()
+    """Options the suite needs to see it (a fault only `--exclusive` can tell)."""
 
     def server(self) -> ASGIApp:
         """The faulty server: the reference with this fault."""
         return RoomsApi(self.name) if self.wrap is None else self.wrap(RoomsApi())
 
 
-def fault(name: str, breaks: str, *flagged_by: str, wrap: Wrap | None = None) -> Fault:
-    return Fault(name, breaks, frozenset(flagged_by), wrap)
+def fault(
+    name: str,
+    breaks: str,
+    *flagged_by: str,
+    wrap: Wrap | None = None,
+    options: tuple[str, ...] = (),
+) -> Fault:
+    return Fault(name, breaks, frozenset(flagged_by), wrap, options)
 
 
 # --- thin ASGI layers over the correct reference ------------------------------------------
@@ -212,6 +224,288 @@ def malformed_id(scope: Scope) -> bool:
     return found is not None and not re.fullmatch(r"room_[A-Za-z0-9]+", found[1])
 
 
+# --- near misses (test_near_miss.py) -------------------------------------------------------
+
+BOOLEAN_SPELLINGS = {"true": True, "false": False, "1": True, "0": False, 1: True, 0: False}
+
+
+def leniently(value: Any, kind: type) -> Any:
+    """What a lenient parser (an ORM's type coercion) makes of a value for a field of `kind`."""
+    if kind is bool and not isinstance(value, bool) and value in BOOLEAN_SPELLINGS:
+        return BOOLEAN_SPELLINGS[value]
+    if kind is int and isinstance(value, float):
+        return int(value)
+    if kind is int and isinstance(value, str) and re.fullmatch(r"[0-9]+(\.0*)?", value):
+        return int(float(value))
+    return value
+
+
+def update_coerces_types(scope: Scope, body: Any) -> Any:
+    if scope["method"] != "PATCH" or not isinstance(body, dict):
+        return body
+    body = {
+        key: value for key, value in body.items() if value is not None or key not in ROOM_FIELDS
+    }
+    config = body.get("config")
+    if isinstance(config, dict):
+        kinds = {"max_participants": int, "recording_enabled": bool, "chat_enabled": bool}
+        body["config"] = {
+            key: leniently(value, kinds.get(key, object))
+            for key, value in config.items()
+            if value is not None or key not in kinds
+        }
+    return body
+
+
+def json_with_parameters(scope: Scope) -> bool:
+    """A body whose Content-Type is a JSON type other than the bare `application/json`."""
+    if scope["method"] not in ("POST", "PATCH"):
+        return False
+    media = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+    return media != "application/json" and ("json" in media.lower())
+
+
+def renamed(change: Callable[[str], str], methods: tuple[str, ...]) -> Callable[[Scope, Any], Any]:
+    """A request-body change that passes a string `name` through `change`."""
+
+    def read(scope: Scope, body: Any) -> Any:
+        if scope["method"] not in methods or not isinstance(body, dict):
+            return body
+        if not isinstance(body.get("name"), str):
+            return body
+        return {**body, "name": change(body["name"])}
+
+    return read
+
+
+def without_four_byte(name: str) -> str:
+    """As a `utf8` (3-byte) MySQL column stores it: every character past U+FFFF a `?`."""
+    return "".join("?" if ord(char) > 0xFFFF else char for char in name)
+
+
+def counted_in_bytes(name: str) -> str:
+    """A VARCHAR(200) of bytes: a name over 200 bytes is refused (made empty, which the
+    reference refuses with a 400)."""
+    return "" if len(name.encode()) > 200 else name
+
+
+def ids_case_insensitive(app: ASGIApp) -> ASGIApp:
+    """Room ids looked up whatever their case (a collation that ignores case)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        found = re.match(r"^/api/v1/rooms/([^/]+)(/end)?$", scope.get("path", ""))
+        if scope["type"] == "http" and found:
+            real = next((key for key in app.rooms if key.lower() == found[1].lower()), found[1])
+            path = f"/api/v1/rooms/{real}{found[2] or ''}"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await app(scope, receive, send)
+
+    return faulty
+
+
+# --- races (test_concurrency.py): a window between a read and the write that uses it ------
+
+RACE_WINDOW_S = 0.005
+"""How long a racy server waits between reading the state and writing from what it read (a
+database round trip): long enough for a concurrent request to come in between."""
+
+
+def room_request(scope: Scope, method: str, end: bool = False) -> str | None:
+    """The room id of a `method` request to a room (or to its end), else None."""
+    if scope["type"] != "http" or scope["method"] != method:
+        return None
+    found = re.match(r"^/api/v1/rooms/([^/]+)(/end)?$", scope.get("path", ""))
+    return found[1] if found and bool(found[2]) == end else None
+
+
+def racing(
+    before: Callable[[RoomsApi, str], Any],
+    after: Callable[[RoomsApi, str, Any], None],
+    method: str,
+    *,
+    end: bool = False,
+) -> Wrap:
+    """A read-modify-write with a window: `before` reads the room's state, the server waits,
+    `after` puts back what it read (a write from a stale read), then the reference answers."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        assert isinstance(app, RoomsApi)
+
+        async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+            room_id = room_request(scope, method, end)
+            if room_id is not None and room_id in app.rooms:
+                seen = before(app, room_id)
+                await asyncio.sleep(RACE_WINDOW_S)
+                after(app, room_id, seen)
+            await app(scope, receive, send)
+
+        return faulty
+
+    return wrap
+
+
+def copy_of(app: RoomsApi, room_id: str) -> dict[str, Any]:
+    room = app.rooms[room_id]
+    return {**room, "config": dict(room["config"])}
+
+
+def stale_room_written(app: RoomsApi, room_id: str, seen: dict[str, Any]) -> None:
+    """The update then merges its changes into the room as it was read."""
+    if room_id in app.rooms:
+        app.rooms[room_id] = seen
+
+
+def status_of(app: RoomsApi, room_id: str) -> str:
+    return str(app.rooms[room_id]["status"])
+
+
+def ended_as_read(app: RoomsApi, room_id: str, seen: str) -> None:
+    """End checked `active` before the window: it ends the room again, whoever ended it."""
+    if seen == "active" and room_id in app.rooms:
+        app.rooms[room_id]["status"] = "active"
+        app.rooms[room_id]["ended_at"] = None
+
+
+PENDING_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("pending", default=None)
+
+
+class CountedIds(RoomsApi):
+    """Ids that count up, the next one read before the insert (`MAX(id) + 1`)."""
+
+    def new_id(self) -> str:
+        return PENDING_ID.get() or super().new_id()
+
+
+def ids_counted_before_insert(_: ASGIApp) -> ASGIApp:
+    app = CountedIds(choices=Choices(sequential_ids=True))
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/api/v1/rooms"
+        ):
+            number = len(app.issued) + 1
+            await asyncio.sleep(RACE_WINDOW_S)
+            token = PENDING_ID.set(f"room_{number:06d}")
+            try:
+                await app(scope, receive, send)
+            finally:
+                PENDING_ID.reset(token)
+            return
+        await app(scope, receive, send)
+
+    return faulty
+
+
+def total_counted_later(app: ASGIApp) -> ASGIApp:
+    """List reads the page, then counts the rooms in a second query (no transaction)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_list(scope):
+            await app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def held(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            else:
+                chunks.append(message.get("body", b""))
+
+        await app(scope, receive, held)
+        await asyncio.sleep(RACE_WINDOW_S)
+        body = json.loads(b"".join(chunks))
+        if start["status"] == 200:
+            body["total"] = len(app.rooms)
+        await send_json(send, start["status"], list(start.get("headers", [])), body)
+
+    return faulty
+
+
+# --- the suite alone on the server (test_exclusive.py) -------------------------------------
+
+KEPT_ROOMS = 60
+GHOST_EVERY = 25
+
+
+def keeps_newest_rooms(app: ASGIApp) -> ASGIApp:
+    """A store that holds at most KEPT_ROOMS rooms and silently drops the oldest."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and is_rooms(scope):
+            for room in app.order()[: max(0, len(app.rooms) - KEPT_ROOMS)]:
+                del app.rooms[room["id"]]
+
+    return faulty
+
+
+def ghost_rooms(app: ASGIApp) -> ASGIApp:
+    """Every GHOST_EVERY-th create inserts the room twice (a retried insert that was not
+    idempotent): a room no client created, under another id."""
+    assert isinstance(app, RoomsApi)
+    creates = itertools.count(1)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+        if scope["type"] == "http" and scope["method"] == "POST" and is_rooms(scope):
+            newest = app.order()[-1] if app.rooms else None
+            if newest is not None and next(creates) % GHOST_EVERY == 0:
+                app.add({**newest, "id": app.new_id(), "config": dict(newest["config"])})
+
+    return faulty
+
+
+def is_rooms(scope: Scope) -> bool:
+    return bool(scope["path"] == "/api/v1/rooms")
+
+
+# --- sequences (test_reference_model.py) ------------------------------------------------------
+
+
+def refused_update_half_applied(app: ASGIApp) -> ASGIApp:
+    """An update refused with a 400 still stores the `name` it carried (the handler wrote the
+    fields it had checked before it met the wrong one)."""
+    assert isinstance(app, RoomsApi)
+
+    async def faulty(scope: Scope, receive: Receive, send: Send) -> None:
+        room_id = room_request(scope, "PATCH")
+        if room_id is None:
+            await app(scope, receive, send)
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status = 0
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await app(scope, replay, watched)
+        with suppress(ValueError):
+            body = json.loads(raw)
+            name = body.get("name") if isinstance(body, dict) else None
+            if status == 400 and room_id in app.rooms and isinstance(name, str) and name:
+                app.rooms[room_id]["name"] = name[:200]
+
+    return faulty
+
+
 SCHEMA = "response-schema"
 
 FAULTS = (
@@ -281,7 +575,12 @@ FAULTS = (
         "closed-request-bodies",
         "read-only-fields",
     ),
-    fault("name-201-accepted", "names of 201 characters are accepted", "invalid-rejected"),
+    fault(
+        "name-201-accepted",
+        "names of 201 characters are accepted",
+        "invalid-rejected",
+        "name-characters",
+    ),
     fault("max-participants-0-accepted", "max_participants 0 is accepted", "invalid-rejected"),
     fault("text-plain-accepted", "a text/plain body is read as JSON", "not-json-415"),
     fault("malformed-json-500", "malformed JSON is a 500", "no-5xx", "malformed-json-400"),
@@ -360,5 +659,97 @@ FAULTS = (
         "no-5xx",
         "documented-status",
         wrap=answering(offset_past_int32, 500, "integer overflow"),
+    ),
+    fault(
+        "update-coerces-types",
+        'update coerces types as an ORM does: null is left out, "5" and 100.5 are integers, '
+        '"true" and 1 booleans',
+        "wrong-type-400",
+        "invalid-rejected",
+        "reference-model",
+        wrap=reading(update_coerces_types),
+    ),
+    fault(
+        "json-parameters-415",
+        "only a bare application/json is JSON: a charset, another case or a +json type is a 415",
+        "json-media-types",
+        wrap=answering(json_with_parameters, 415, "The body must be application/json."),
+    ),
+    fault(
+        "names-lose-4-byte-characters",
+        "names are stored in 3-byte UTF-8: each character past U+FFFF becomes ?",
+        "name-characters",
+        "create-echoes",
+        "patch-merges-config",
+        wrap=reading(renamed(without_four_byte, ("POST", "PATCH"))),
+    ),
+    fault(
+        "update-trims-name",
+        "update strips spaces around the name",
+        "name-characters",
+        "patch-merges-config",
+        "reference-model",
+        wrap=reading(renamed(str.strip, ("PATCH",))),
+    ),
+    fault(
+        "name-counted-in-bytes",
+        "a name's bound is 200 bytes, not 200 characters",
+        "name-characters",
+        "valid-accepted",
+        wrap=reading(renamed(counted_in_bytes, ("POST", "PATCH"))),
+    ),
+    fault(
+        "ids-case-insensitive",
+        "ids are looked up whatever their case",
+        "near-id-404",
+        wrap=ids_case_insensitive,
+    ),
+    fault(
+        "lost-update",
+        "update reads the room, waits on the database, then writes its changes over what it "
+        "read: a concurrent update is lost",
+        "linearizable",
+        wrap=racing(copy_of, stale_room_written, "PATCH"),
+    ),
+    fault(
+        "ended-twice",
+        "end checks that the room is active, then ends it: two ends at once both answer 200",
+        "linearizable",
+        wrap=racing(status_of, ended_as_read, "POST", end=True),
+    ),
+    fault(
+        "duplicate-ids",
+        "ids count up, the next one read before the insert: two creates at once get one id",
+        "linearizable",
+        "id-unique",
+        wrap=ids_counted_before_insert,
+    ),
+    fault(
+        "total-counted-later",
+        "List reads its page, then counts the rooms in another query: page and total disagree",
+        "linearizable",
+        "list-total",
+        wrap=total_counted_later,
+    ),
+    fault(
+        "drops-old-rooms",
+        f"the store keeps the newest {KEPT_ROOMS} rooms and silently drops older ones",
+        "rooms-stay",
+        "exclusive-total",
+        wrap=keeps_newest_rooms,
+        options=("--exclusive",),
+    ),
+    fault(
+        "ghost-rooms",
+        f"every {GHOST_EVERY}th create inserts the room twice, under two ids (a retried insert)",
+        "exclusive-total",
+        wrap=ghost_rooms,
+        options=("--exclusive",),
+    ),
+    fault(
+        "refused-update-half-applied",
+        "an update refused with a 400 still stores the name it carried",
+        "reference-model",
+        wrap=refused_update_half_applied,
     ),
 )

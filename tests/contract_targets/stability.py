@@ -2,6 +2,8 @@
 
     python -m tests.contract_targets.stability --runs 20             # the stateful layer
     python -m tests.contract_targets.stability --runs 20 --mock      # ... on rooms-mock
+    python -m tests.contract_targets.stability --runs 20 --layer concurrency --layer near-miss
+                                                                     # other layers, alone
     python -m tests.contract_targets.stability --variants --runs 20  # the whole suite, every
                                                                      # correct variant and
                                                                      # rooms-mock
@@ -39,7 +41,15 @@ from tests.contract_targets.variants import (
 )
 from tests.support.servers import PROJECT_ROOT, running_mock
 
-STATEFUL = Path(PROJECT_ROOT, "contract_tests", "suite", "test_stateful.py")
+SUITE = Path(PROJECT_ROOT, "contract_tests", "suite")
+LAYER_MODULES = {
+    "stateful": "test_stateful.py",
+    "concurrency": "test_concurrency.py",
+    "near-miss": "test_near_miss.py",
+    "exclusive": "test_exclusive.py",
+    "differential": "test_reference_model.py",
+}
+"""The layers a run can take alone, by the module that holds each."""
 RUN_TIMEOUT_S = 300
 
 
@@ -53,14 +63,18 @@ def correct_server(mock: bool) -> Iterator[str]:
             yield base_url
 
 
-def stateful_run(base_url: str, seed: int, max_examples: int) -> tuple[bool, float, str]:
+def layers_run(
+    base_url: str, seed: int, max_examples: int, layers: list[str]
+) -> tuple[bool, float, str]:
     started = time.monotonic()
+    exclusive = ["--exclusive"] if "exclusive" in layers else []
     finished = subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
-            str(STATEFUL),
+            *(str(SUITE / LAYER_MODULES[layer]) for layer in layers),
+            *exclusive,
             "--base-url",
             base_url,
             "--seed",
@@ -80,19 +94,21 @@ def stateful_run(base_url: str, seed: int, max_examples: int) -> tuple[bool, flo
     return finished.returncode == 0, time.monotonic() - started, finished.stdout[-3000:]
 
 
-def stateful(args: argparse.Namespace) -> int:
+def layers(args: argparse.Namespace) -> int:
     failed = 0
+    chosen = args.layer or ["stateful"]
     with correct_server(args.mock) as base_url:
         for run in range(1, args.runs + 1):
             seed = random.randrange(2**32)
-            passed, seconds, output = stateful_run(base_url, seed, args.max_examples)
+            passed, seconds, output = layers_run(base_url, seed, args.max_examples, chosen)
             failed += not passed
             verdict = "passed" if passed else "FAILED"
             print(f"run {run:2}: seed {seed:10} {verdict} {seconds:5.1f} s")
             if not passed:
                 print(output)
     target = "rooms-mock" if args.mock else "the reference server"
-    print(f"stateful layer against {target}: {failed} flaky failure(s) in {args.runs} runs")
+    shown = " and ".join(chosen)
+    print(f"{shown} against {target}: {failed} flaky failure(s) in {args.runs} runs")
     return 1 if failed else 0
 
 
@@ -143,8 +159,14 @@ def variants(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--runs", type=int, default=20)
-    cli.add_argument("--max-examples", type=int, default=25, help="stateful layer only")
-    cli.add_argument("--mock", action="store_true", help="stateful layer: rooms-mock instead")
+    cli.add_argument("--max-examples", type=int, default=25, help="layers alone only")
+    cli.add_argument("--mock", action="store_true", help="layers alone: rooms-mock instead")
+    cli.add_argument(
+        "--layer",
+        action="append",
+        choices=sorted(LAYER_MODULES),
+        help="run this layer alone (repeatable; default: stateful)",
+    )
     cli.add_argument("--variants", action="store_true", help="the whole suite, every variant")
     cli.add_argument(
         "--only",
@@ -161,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.runs < 1 or args.parallel < 1:
         cli.error("--runs and --parallel must be at least 1")
-    return variants(args) if args.variants or args.only else stateful(args)
+    return variants(args) if args.variants or args.only else layers(args)
 
 
 if __name__ == "__main__":

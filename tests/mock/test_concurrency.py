@@ -5,25 +5,25 @@ The race runs on one process with the memory store, and on two workers sharing R
 (`--workers 2`), the clients spread over both.
 
 Each operation is recorded with the interval it was in flight and its answer. List answers
-count as reads of each room they show. The check is the Wing-Gong search with memoization
-(a read that matches the current state is taken at once, which is always safe), per room.
+count as reads of each room they show. The checker is the contract suite's
+(`contract_tests/suite/linearizable.py`: the Wing-Gong search, per room), which its
+concurrency layer runs against any server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from contract_tests.suite.linearizable import DEFAULT_CONFIG, Op, linearizable
 from tests.support.redis import RedisServer, new_prefix
 from tests.support.servers import mock_process
 
@@ -33,105 +33,6 @@ MAX_ROUNDS = 5
 NEEDED = {("create", 201), ("patch", 200), ("end", 200), ("delete", 204), ("read", 200)}
 LIVE_ROOMS = 8  # few rooms, so clients collide on them
 REQUEST_TIMEOUT_S = 10.0
-MAX_SEARCH_STATES = 500_000
-DEFAULT_CONFIG = {"max_participants": 100, "recording_enabled": False, "chat_enabled": True}
-
-NEW = "new"  # before its create
-GONE = "gone"  # after its delete
-MUTATING = {("create", 201), ("patch", 200), ("end", 200), ("delete", 204)}
-
-
-@dataclass(frozen=True)
-class Op:
-    """One acknowledged operation on one room: what was asked, when, and what came back."""
-
-    room_id: str
-    kind: str  # create, patch, end, delete, read
-    start: float
-    end: float
-    status: int
-    request: dict[str, Any] | None = None
-    room: dict[str, Any] | None = None  # the room in the answer, if any
-
-    @property
-    def mutates(self) -> bool:
-        return (self.kind, self.status) in MUTATING
-
-
-def frozen(room: dict[str, Any]) -> str:
-    return json.dumps(room, sort_keys=True)
-
-
-def apply(op: Op, state: str) -> str | None:
-    """The state after `op` in the sequential model, or None if `op`'s answer is impossible."""
-    live = state not in (NEW, GONE)
-    if op.kind == "create":
-        assert op.room is not None and op.request is not None
-        expected = {
-            "name": op.request["name"],
-            "config": {**DEFAULT_CONFIG, **op.request["config"]},
-        }
-        created = {key: op.room[key] for key in ("name", "config")}
-        fresh = op.room["status"] == "active" and "ended_at" not in op.room
-        return frozen(op.room) if state == NEW and created == expected and fresh else None
-    if op.status == 404:
-        return state if state == GONE else None
-    if not live:
-        return None
-    room = json.loads(state)
-    if op.kind == "read":
-        return state if op.room == room else None
-    if op.kind == "delete":
-        return GONE
-    if op.status == 409:
-        return state if room["status"] == "ended" else None
-    if room["status"] != "active":
-        return None
-    assert op.room is not None
-    if op.kind == "patch":
-        assert op.request is not None
-        room["name"] = op.request.get("name", room["name"])
-        room["config"] = {**room["config"], **op.request.get("config", {})}
-    else:  # end: the answer's ended_at, which never changes afterwards
-        ended_at = op.room.get("ended_at", "")
-        if ended_at < room["created_at"]:
-            return None
-        room.update(status="ended", ended_at=ended_at)
-    return frozen(room) if room == op.room else None
-
-
-def linearizable(ops: list[Op]) -> bool:
-    """Whether some order of `ops` respecting real time explains every answer (Wing-Gong)."""
-    ops = sorted(ops, key=lambda op: op.start)
-    count = len(ops)
-    before = [sum(1 << j for j in range(count) if ops[j].end < ops[i].start) for i in range(count)]
-    everything = (1 << count) - 1
-    stack: list[tuple[int, str]] = [(0, NEW)]
-    seen: set[tuple[int, str]] = set()
-    while stack:
-        done, state = stack.pop()
-        progressed = True
-        while progressed:  # take every enabled read that matches now
-            progressed = False
-            for i in range(count):
-                bit = 1 << i
-                ready = not done & bit and before[i] & ~done == 0
-                if ready and not ops[i].mutates and apply(ops[i], state) == state:
-                    done |= bit
-                    progressed = True
-        if done == everything:
-            return True
-        if (done, state) in seen:
-            continue
-        seen.add((done, state))
-        assert len(seen) < MAX_SEARCH_STATES, f"search too large for {ops[0].room_id}"
-        for i in range(count):
-            bit = 1 << i
-            if not done & bit and before[i] & ~done == 0 and ops[i].mutates:
-                after = apply(ops[i], state)
-                if after is not None:
-                    stack.append((done | bit, after))
-    return False
 
 
 class Race:

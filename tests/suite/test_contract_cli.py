@@ -145,6 +145,11 @@ BAD_VALUES = [
     ("--spec", "{tmp}/openapi-3.1.yaml", ['(openapi: "3.1.0")']),
     ("--spec", "{tmp}/other-api.yaml", ["not the Rooms API", '"listRooms"']),
     ("--spec", "{tmp}/not-yaml.yaml", ["not valid YAML at line"]),
+    ("--race-clients", "65", ["whole number from 0 to 64"]),
+    ("--race-clients", "-1", ["whole number from 0 to 64"]),
+    ("--race-seconds", "0", ["seconds above 0"]),
+    ("--race-seconds", "601", ["at most 600"]),
+    ("--race-seconds", "two", ["seconds"]),
     ("--concurrency", "0", ["whole number from 1 to 64"]),
     ("--concurrency", "65", ["whole number from 1 to 64"]),
     ("--report", "pdf", ['no report format "pdf"', "html, junit, har, ndjson"]),
@@ -180,6 +185,13 @@ def test_every_option_refuses_a_bad_value_in_one_line(
     if value and value in line and option not in ("--spec", "--junit-xml", "--report-dir"):
         assert json.dumps(value, ensure_ascii=False) in line, line
     assert "cannot connect" not in line  # refused before the target is asked
+
+
+def test_exclusive_is_refused_with_workers() -> None:
+    """Other workers' creates and deletes would move `total`: one line, before the target."""
+    finished = run("--base-url", NOWHERE, "--exclusive", "--workers", "2")
+    assert_one_line_error(finished, "--exclusive needs --workers 1")
+    assert "cannot connect" not in finished.stderr
 
 
 def test_an_unwritable_report_is_refused_before_the_run(reference: str) -> None:
@@ -332,7 +344,7 @@ def test_the_pytest_plugin_runs_the_suite(reference: str, where: tuple[str, ...]
         module="pytest",
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert re.search(r"\b19 passed\b", finished.stdout), finished.stdout
+    assert re.search(r"\b26 passed\b", finished.stdout), finished.stdout
     assert re.search(r"rooms-contract: seed \d+ \(repeat with --seed \d+\)", finished.stdout)
 
 

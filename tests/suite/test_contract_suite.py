@@ -77,7 +77,7 @@ def rooms_contract(base_url: str, *options: str) -> Run:
 
 def run_against(fault: Fault | None, *options: str) -> Run:
     with serving(RoomsApi() if fault is None else fault.server()) as base_url:
-        return rooms_contract(base_url, *options)
+        return rooms_contract(base_url, *options, *(fault.options if fault else ()))
 
 
 class DetectionTable:
