@@ -110,7 +110,6 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
     refusal: ClassVar[Refusal] = Refusal(limits)
-    one_write: ClassVar[bool] = True  # an answer's head and body in one write (one_write.py)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,9 +122,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         # (uvicorn's own signature narrows asyncio's BaseTransport the same way.)
-        if self.one_write:
-            transport = OneWrite(transport, self.loop)  # type: ignore[assignment]
-        super().connection_made(transport)
+        # An answer's head and body in one write (one_write.py).
+        super().connection_made(OneWrite(transport, self.loop))  # type: ignore[arg-type]
         cap = self.limits.max_connections
         if len(self.connections) > cap or len(self.tasks) >= cap:
             self.app = self.refusal  # its one request gets the 503; the answer closes it
