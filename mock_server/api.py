@@ -31,7 +31,7 @@ from .dispatch import Dispatcher
 from .faults import Faults, Rule, forced_answer, sample_answer
 from .guard import BODY, Answer, BodyTooLarge, ClientDisconnected, RequestGuard, receive_body
 from .handlers import StoreDown
-from .journal import Entry, Journal, kept
+from .journal import Journal, kept
 from .strict import strict_response
 from .wire import break_connection, dribble, transport_of
 
@@ -123,23 +123,20 @@ class Api:
         finally:
             journal = self.journal
             if journal.enabled:  # positional: this runs for every request
-                journal.add(
-                    Entry(
-                        journal.next_id(),
-                        arrived,
-                        method,
-                        path,
-                        scope.get("query_string", b""),
-                        scope.get("headers", []),
-                        kept(scope.get(BODY, b"")),
-                        operation.operation_id if operation is not None else None,
-                        status,
-                        headers,
-                        kept(body),
-                        (time.perf_counter() - started) * 1000,
-                        rule.id if rule is not None else None,
-                        forced,
-                    )
+                journal.record(
+                    arrived,
+                    method,
+                    path,
+                    scope.get("query_string", b""),
+                    scope.get("headers", ()),
+                    kept(scope.get(BODY, b"")),
+                    operation.operation_id if operation is not None else None,
+                    status,
+                    headers,
+                    kept(body),
+                    (time.perf_counter() - started) * 1000,
+                    rule.id if rule is not None else None,
+                    forced,
                 )
             if logger.isEnabledFor(logging.DEBUG):
                 suffix = "" if response is None else _problem_summary(response)

@@ -15,7 +15,7 @@ import fnmatch
 import json
 import shlex
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +35,7 @@ SENSITIVE = ("authorization", "cookie", "token", "key", "secret", "password")
 FILTERS = ("operation", "method", "path", "status", "since", "limit")
 # Left out of curl lines: curl sends its own (and the length follows the body).
 NOT_REPEATED = frozenset(("host", "content-length", "connection", "accept-encoding", "user-agent"))
-Headers = list[tuple[bytes, bytes]]
+Headers = Sequence[tuple[bytes, bytes]]
 
 
 def is_sensitive(name: str) -> bool:
@@ -320,14 +320,43 @@ class Filters:
         )
 
 
+ENTRY_FIELDS = tuple(Entry.__dataclass_fields__)
+BODY_AT, RESPONSE_BODY_AT = ENTRY_FIELDS.index("body"), ENTRY_FIELDS.index("response_body")
+HEADERS_AT = ENTRY_FIELDS.index("headers")
+RESPONSE_HEADERS_AT = ENTRY_FIELDS.index("response_headers")
+
+
+def packed(headers: Headers) -> bytes:
+    """A header list as one block, `name: value` lines (a name holds no `:`, and neither
+    holds a line break: the HTTP parser refuses those)."""
+    return b"\r\n".join(map(b": ".join, headers))
+
+
+def unpacked(block: bytes) -> Headers:
+    """The header list `packed` made `block` of."""
+    if not block:
+        return []
+    return [tuple(line.split(b": ", 1)) for line in block.split(b"\r\n")]  # type: ignore[misc]
+
+
 @dataclass
 class Journal:
     """The last `size` requests the API answered, holding at most `max_bytes` of bodies;
-    `size` 0 records nothing."""
+    `size` 0 records nothing.
+
+    An entry is kept as a flat tuple of its fields, each header list as one block of bytes
+    (`packed`); an `Entry` is made when someone reads the ring. Such a tuple holds nothing
+    the garbage collector tracks, so it stops tracking the tuple at its first pass. Kept as
+    objects (a dataclass, the header lists and their pairs), each entry was five tracked
+    objects that every young collection walked, and the thousand in the ring were walked
+    again each time they moved up a generation: with a create (which leaves a room behind,
+    so collections run), the young collections took several times as long as without the
+    journal.
+    """
 
     size: int = DEFAULT_SIZE
     max_bytes: int = MAX_BYTES
-    _entries: deque[Entry] = field(default_factory=deque, init=False)
+    _entries: deque[tuple[Any, ...]] = field(default_factory=deque, init=False)
     _bytes: int = field(default=0, init=False)
     last_id: int = field(default=0, init=False)
 
@@ -339,23 +368,70 @@ class Journal:
         self.last_id += 1
         return self.last_id
 
+    def record(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: Headers,
+        body: bytes,
+        operation: str | None,
+        status: int | None,
+        response_headers: Headers,
+        response_body: bytes,
+        duration_ms: float,
+        fault: str | None,
+        forced: bool,
+    ) -> None:
+        """Keep one request and its answer (the API's path: no `Entry` is made)."""
+        self.last_id += 1
+        self._keep(
+            (
+                self.last_id,
+                time,
+                method,
+                path,
+                query,
+                packed(headers),
+                body,
+                operation,
+                status,
+                packed(response_headers),
+                response_body,
+                duration_ms,
+                fault,
+                forced,
+            )
+        )
+
     def add(self, entry: Entry) -> None:
+        fields = [getattr(entry, name) for name in ENTRY_FIELDS]
+        fields[HEADERS_AT] = packed(entry.headers)
+        fields[RESPONSE_HEADERS_AT] = packed(entry.response_headers)
+        self._keep(tuple(fields))
+
+    def _keep(self, fields: tuple[Any, ...]) -> None:
         entries = self._entries
-        entries.append(entry)
-        self._bytes += len(entry.body) + len(entry.response_body)
+        entries.append(fields)
+        self._bytes += len(fields[BODY_AT]) + len(fields[RESPONSE_BODY_AT])
         while len(entries) > self.size or (self._bytes > self.max_bytes and len(entries) > 1):
             dropped = entries.popleft()
-            self._bytes -= len(dropped.body) + len(dropped.response_body)
+            self._bytes -= len(dropped[BODY_AT]) + len(dropped[RESPONSE_BODY_AT])
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self._entries)
+        for fields in self._entries:
+            entry = Entry(*fields)
+            entry.headers = unpacked(fields[HEADERS_AT])
+            entry.response_headers = unpacked(fields[RESPONSE_HEADERS_AT])
+            yield entry
 
     def select(self, filters: Filters) -> list[Entry]:
         """The entries the filters admit, oldest first; `limit` keeps the newest."""
-        found = [entry for entry in self._entries if filters.admits(entry)]
+        found = [entry for entry in self if filters.admits(entry)]
         return found[-filters.limit :] if filters.limit else found
 
     def clear(self) -> int:

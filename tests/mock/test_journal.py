@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shlex
 import time
@@ -10,8 +11,11 @@ from datetime import datetime
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from mock_server.journal import Journal, packed, unpacked
 from mock_server.live import MAX_LISTENERS
 from mock_server.testing import RoomsMock, VerificationError, connect, start_mock
 from tests.support.mock import API, assert_problem, create, mock_client
@@ -406,3 +410,32 @@ def feeds_are_bounded(served: RoomsMock) -> None:
         time.sleep(0.02)  # the server notices the closed feeds
     with httpx.Client(timeout=5) as again, again.stream("GET", feed) as three:
         assert three.status_code == 200
+
+
+# -- what an entry costs the garbage collector ------------------------------------------
+
+HEADER_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-!#$%&'*+.^_`|~", min_size=1)
+HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40)
+
+
+@given(st.lists(st.tuples(HEADER_NAME, HEADER_VALUE), max_size=8))
+def test_a_header_list_comes_back_from_its_block_as_it_went_in(
+    pairs: list[tuple[str, str]],
+) -> None:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    assert unpacked(packed(headers)) == headers
+
+
+def test_a_recorded_entry_is_left_untracked_by_the_garbage_collector() -> None:
+    """The ring's entries cost the collector one look each, not one per collection (an
+    entry of tracked objects made each young collection several times as slow)."""
+    ring = Journal(10)
+    headers = [(b"host", b"127.0.0.1:%d" % port) for port in range(3)]  # made at run time
+    answer_headers = [(b"content-length", str(len(headers)).encode())]
+    ring.record(time.time(), "GET", "/api/v1/rooms", b"limit=5", headers, b"", "listRooms",
+                200, answer_headers, b"{}", 0.5, None, False)  # fmt: skip
+    gc.collect(0)
+    (fields,) = ring._entries  # the stored form itself is what the collector sees
+    assert not gc.is_tracked(fields)
+    (entry,) = ring
+    assert (entry.headers, entry.response_headers) == (headers, answer_headers)
