@@ -33,7 +33,7 @@ from rooms_spec.answer_rules import CLIENT_REQUEST, Documented, broken
 
 from .api import Api
 from .backend_client import BackendClient, BackendError
-from .guard import Answer, ClientDisconnected, parse_json
+from .guard import Answer, BodyTooLarge, ClientDisconnected, parse_json, receive_body
 from .journal import MASK, Entry, Finding, Journal, is_sensitive, kept, masked_query
 from .proxy_report import Report, violations_header
 from .proxy_settings import ProxyError, ProxySettings, check_backend_url
@@ -426,14 +426,11 @@ def _client_finding(refusal: Response) -> Finding:
 
 async def _drained(recorder: BodyRecorder, api: Api) -> bool:
     """Read the rest of a refused request's body, to forward it; False past the size limit."""
-    size, limit = sum(len(chunk) for chunk in recorder.chunks), api.guard.settings.max_body_bytes
-    while not recorder.complete:
-        message = await recorder()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnected
-        size += len(message.get("body", b""))
-        if size > limit:
-            return False
+    rest = api.guard.settings.max_body_bytes - sum(len(chunk) for chunk in recorder.chunks)
+    try:
+        await receive_body({}, recorder, rest)  # the recorder keeps the chunks
+    except BodyTooLarge:
+        return False
     return True
 
 

@@ -10,6 +10,7 @@ import gzip
 import logging
 import socket
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -296,3 +297,31 @@ def test_a_head_request_passes_with_the_length_a_get_would_have() -> None:
     assert head.status_code == direct.status_code
     assert head.content == b""
     assert head.headers.get("content-length") == direct.headers.get("content-length")
+
+
+def test_a_refused_request_is_forwarded_with_its_whole_body_and_one_past_the_limit_is_not() -> None:
+    """The guard refuses a PUT on /rooms from its head alone (405); the proxy reads the rest
+    of the body, sent in chunks, to forward it whole, and answers 413 itself past the limit."""
+    chunks = [b'{"name": ', b'"late"}']
+
+    def slowly(parts: list[bytes]) -> Iterator[bytes]:
+        for index, part in enumerate(parts):
+            if index:
+                time.sleep(0.3)  # the guard answers before the rest arrives
+            yield part
+
+    with (
+        serving(RoomsApi()) as backend,
+        proxying(backend, settings={"max_body_bytes": 64}) as proxy,
+    ):
+        headers = {"content-type": "application/json"}
+        refused = httpx.put(f"{proxy.base_url}/rooms", content=slowly(chunks), headers=headers)
+        too_large = httpx.put(
+            f"{proxy.base_url}/rooms", content=slowly([b"x" * 40, b"y" * 40]), headers=headers
+        )
+        forwarded, kept_back = list(proxy.server.journal)
+    assert refused.status_code == 405, refused.text  # the backend's own refusal
+    assert (forwarded.answered_by, forwarded.body) == ("backend", b"".join(chunks))
+    assert {finding.side for finding in forwarded.contract} == {"client"}
+    assert_problem(too_large, 413, "")
+    assert kept_back.answered_by == "mock"
