@@ -469,11 +469,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{server.started_with} room(s){where}{workers}; Swagger UI at {base}/ui/"
         )
         if args.workers > 1:
-            return run_workers(
-                sockets,
-                lambda sock: uvicorn.Server(config).run(sockets=[sock]),
-                lambda: print(line, file=sys.stderr, flush=True),
-            )
+
+            def serve(sock: socket.socket, number: int) -> None:
+                server.as_worker(number)
+                uvicorn.Server(config).run(sockets=[sock])
+
+            return run_workers(sockets, serve, lambda: print(line, file=sys.stderr, flush=True))
         print(line, file=sys.stderr, flush=True)
         uvicorn.Server(config).run(sockets=sockets)
     except (KeyboardInterrupt, Stopped):

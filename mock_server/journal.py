@@ -77,12 +77,15 @@ class Entry:
     forced: bool = False  # the mock's own answer (Prefer, `?__code=`, a fault rule)
     answered_by: str | None = None  # proxy mode: `backend`, `mock` or `proxy` (its own 502/504)
     contract: tuple[Finding, ...] = ()  # proxy mode: the rules the exchange broke
+    worker: int | None = None  # on Redis: the worker that answered (1 to --workers)
 
     def to_json(self) -> dict[str, Any]:
         found = self._json()
         if self.answered_by is not None:
             found["answered_by"] = self.answered_by
             found["contract_violations"] = [finding.as_dict() for finding in self.contract]
+        if self.worker is not None:
+            found["worker"] = self.worker
         return found
 
     def _json(self) -> dict[str, Any]:
@@ -159,6 +162,15 @@ def _is_problem(headers: Headers) -> bool:
         if name.lower() == b"content-type":
             return value.split(b";", 1)[0].strip() == b"application/problem+json"
     return False
+
+
+def masked_headers(headers: Headers) -> Headers:
+    """Credentials out before a header list leaves the request (the proxy's journal, the
+    shared journal on Redis); reading masks them the same way, so what is shown is equal."""
+    mask = MASK.encode()
+    return [
+        (name, mask if is_sensitive(name.decode("latin-1")) else value) for name, value in headers
+    ]
 
 
 def format_time(moment: float) -> str:
@@ -355,8 +367,7 @@ class Journal:
 
     def select(self, filters: Filters) -> list[Entry]:
         """The entries the filters admit, oldest first; `limit` keeps the newest."""
-        found = [entry for entry in self._entries if filters.admits(entry)]
-        return found[-filters.limit :] if filters.limit else found
+        return selected(self._entries, filters)
 
     def clear(self) -> int:
         count = len(self._entries)
@@ -365,12 +376,21 @@ class Journal:
         return count
 
 
-def listing(journal: Journal, entries: Iterable[Entry], operations: list[str]) -> dict[str, Any]:
+def selected(entries: Iterable[Entry], filters: Filters) -> list[Entry]:
+    """The entries (oldest first) the filters admit; `limit` keeps the newest. For the
+    journal of one process and the shared one alike."""
+    found = [entry for entry in entries if filters.admits(entry)]
+    return found[-filters.limit :] if filters.limit else found
+
+
+def listing(
+    size: int, last_id: int, entries: Iterable[Entry], operations: list[str]
+) -> dict[str, Any]:
     """The body of `GET /_mock/requests`: the entries, the ring's size, the newest id (for
     `since`), and the spec's operations (for the page's filter)."""
     return {
         "requests": [entry.to_json() for entry in entries],
-        "size": journal.size,
-        "last_id": journal.last_id,
+        "size": size,
+        "last_id": last_id,
         "operations": operations,
     }
