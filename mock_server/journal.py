@@ -77,15 +77,12 @@ class Entry:
     forced: bool = False  # the mock's own answer (Prefer, `?__code=`, a fault rule)
     answered_by: str | None = None  # proxy mode: `backend`, `mock` or `proxy` (its own 502/504)
     contract: tuple[Finding, ...] = ()  # proxy mode: the rules the exchange broke
-    worker: int | None = None  # on Redis: the worker that answered (1 to --workers)
 
     def to_json(self) -> dict[str, Any]:
         found = self._json()
         if self.answered_by is not None:
             found["answered_by"] = self.answered_by
             found["contract_violations"] = [finding.as_dict() for finding in self.contract]
-        if self.worker is not None:
-            found["worker"] = self.worker
         return found
 
     def _json(self) -> dict[str, Any]:

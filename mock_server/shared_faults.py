@@ -96,6 +96,7 @@ SET = (
 local mode = ARGV[2]
 local known = redis.call('HEXISTS', meta, 'version') == 1
 if mode == 'init' and known then return {'kept'} end
+if mode == 'add' and not known then return {'lost'} end
 if mode ~= 'add' then drop_all() end
 if not known then redis.call('HSET', meta, 'version', ARGV[3]) end
 local count = (#ARGV - 3) / PER_RULE
@@ -125,11 +126,13 @@ redis.call('HINCRBY', meta, 'version', 1)
 return ids
 """.replace("PER_RULE", str(FIELDS_PER_RULE)).replace("MAX_RULES", str(MAX_RULES))
 )
-# Answers the version, then doc, seen, fired for each rule.
+# Answers the version, then doc, seen, fired for each rule; {'lost'} without rules' state.
 LIST = (
     COMMON
     + """
-local found = {redis.call('HGET', meta, 'version') or ''}
+local version = redis.call('HGET', meta, 'version')
+if not version then return {'lost'} end
+local found = {version}
 for _, id in ipairs(redis.call('LRANGE', order, 0, -1)) do
   local rule = redis.call('HMGET', rule_key(id), 'doc', 'seen', 'fired')
   found[#found + 1] = rule[1]
@@ -233,12 +236,25 @@ class SharedFaults:
                 return rule
             if reply[0] == "stale":
                 self._read(reply[1], reply[2:])
-            else:  # lost: Redis restarted empty
-                await self.store.run(SET, *self._set_args("init", self.start))
+            else:
+                await self._restore()
         raise StoreUnavailable(where=f"Redis at {self.store.shown}, busy changing the rules")
 
+    async def _restore(self) -> None:
+        """Redis lost the rules (it restarted empty): the rules of the start again."""
+        await self.store.run(SET, *self._set_args("init", self.start))
+
+    async def _run(self, script: str, *args: str) -> Any:
+        """A script that answers `lost` where the rules' state is gone, run again after
+        the rules of the start are back."""
+        reply = await self.store.run(script, *args)
+        if reply[0] == "lost":
+            await self._restore()
+            reply = await self.store.run(script, *args)
+        return reply
+
     async def listing(self) -> dict[str, Any]:
-        _version, *flat = await self.store.run(LIST)
+        _version, *flat = await self._run(LIST)
         shown = []
         for at in range(0, len(flat), 3):
             rule = rule_of(flat[at])
@@ -250,7 +266,7 @@ class SharedFaults:
         """Append valid rules, all or none; ValueError when an id is taken or there would
         be too many."""
         args = self._set_args("add", documents)
-        reply = await self.store.run(SET, *args)
+        reply = await self._run(SET, *args)
         if reply[0] == "full":
             raise ValueError(f"there are already {MAX_RULES} rules, the most the mock keeps")
         if reply[0] == "taken":

@@ -19,6 +19,7 @@ code for both journals. Bytes travel as latin-1 text, which gives every byte bac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -61,6 +62,19 @@ return count
 START = "redis.call('DEL', ARGV[1] .. 'journal', ARGV[1] .. 'journal:meta') return 0"
 
 
+@dataclass(slots=True)
+class WorkerEntry(Entry):
+    """An entry of the shared journal: also which worker answered (1 to --workers). A
+    class of its own, so that the memory journal's entries cost what they did."""
+
+    worker: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        found = Entry.to_json(self)
+        found["worker"] = self.worker
+        return found
+
+
 def _text(raw: bytes) -> str:
     return raw.decode("latin-1")
 
@@ -73,7 +87,7 @@ def _header_texts(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(_text(name), _text(value)) for name, value in masked_headers(headers)]
 
 
-def encoded(entry: Entry) -> bytes:
+def encoded(entry: Entry, worker: int) -> bytes:
     """An entry as the ADD script takes it: its fields after the id, credentials masked."""
     query = masked_query(entry.query) if entry.query else ""
     fields = [
@@ -90,12 +104,12 @@ def encoded(entry: Entry) -> bytes:
         entry.duration_ms,
         entry.fault,
         entry.forced,
-        entry.worker,
+        worker,
     ]
     return orjson.dumps(fields)[1:]
 
 
-def decoded(text: str) -> Entry:
+def decoded(text: str) -> WorkerEntry:
     """An entry as the list holds it."""
     item: list[Any] = orjson.loads(text)
     (
@@ -115,7 +129,7 @@ def decoded(text: str) -> Entry:
         forced,
         worker,
     ) = item
-    return Entry(
+    return WorkerEntry(
         entry_id,
         moment,
         method,
@@ -156,8 +170,8 @@ class SharedJournal:
 
     async def add(self, entry: Entry) -> None:
         """Record one request (its `id` is the script's); raises StoreUnavailable."""
-        entry.worker = self.worker
-        found = await self.store.run(ADD, str(self.size), str(self.max_bytes), encoded(entry))
+        args = str(self.size), str(self.max_bytes), encoded(entry, self.worker)
+        found = await self.store.run(ADD, *args)
         self.last_id = max(self.last_id, int(found))
 
     async def read(self, filters: Filters) -> tuple[list[Entry], int]:
