@@ -4,6 +4,8 @@ CORS -> /_mock/*                 controls.py (reset, health, journal, verify, fa
      -> /api/v1/ui, openapi.json Connexion (connexion_app.py)
      -> /api/v1/...              api.py: faults -> guard -> dispatcher -> handlers -> store
                                          -> journal
+                                 or, on Redis, shared_api.py: the same through the rules
+                                 and the journal every worker shares
                                  or, with --proxy, proxy.py: guard -> the backend -> judged
 
 What a spec decides (validators, guard, dispatcher, Swagger UI) is built in one

@@ -14,7 +14,9 @@
     GET    /_mock/              the page (page/)
 
 An unknown control is a 404 and a wrong method a 405 with `Allow`, both
-problem+json, as on the API.
+problem+json, as on the API. The journal and the rules are reached through
+records.py: this process's, or, with `--store redis://`, every worker's on Redis
+(then a Redis out of reach is the API's 503 problem here too).
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ class SharedApi:
         except StoreUnavailable as error:
             await store_down(str(error), path)(scope, receive, send)  # no journal to write to
             return
-        operation_id()  # a rule acts for its operation (its example, its journal entry)
+        if rule is not None:
+            operation_id()  # a rule acts for its operation (its example, its journal entry)
         query = scope.get("query_string", b"")
         entry = Entry(0, arrived, method, path, query, [], b"", None, None, [], b"", 0.0)
         entry.fault = rule.id if rule is not None else None

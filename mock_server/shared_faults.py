@@ -224,14 +224,14 @@ class SharedFaults:
         """The first rule that fires for this request (counted on Redis), or None;
         `operation_id` is asked only when there are rules to match."""
         for _try in range(MAX_PICK_TRIES):
-            rules = self._rules
+            rules, docs = self._rules, self._docs  # another request may read them anew
             operation = operation_id() if rules else None
             ids = [rule.id for rule in rules if rule.matches(method, path, operation)]
             reply = await self.store.run(PICK, self._version, *ids)
             if reply[0] == "none":
                 return None
             if reply[0] == "fired":
-                rule = self._docs[reply[1]][1]
+                rule = docs[reply[1]][1]
                 rule.seen, rule.fired = int(reply[2]), int(reply[3])
                 return rule
             if reply[0] == "stale":

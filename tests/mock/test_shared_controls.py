@@ -229,3 +229,31 @@ def test_with_the_journal_off_the_rules_still_apply_on_every_worker(
         once(mock, "POST", "/_mock/faults", json={"next": 2, "respond": {"status": 503}})
         assert statuses(mock, 4) == [503, 503, 200, 200]
         assert once(mock, "GET", "/_mock/requests").status_code == 409
+
+
+def test_a_mock_that_joins_keeps_the_journal_and_rules_and_a_fresh_one_starts_them(
+    shared_redis: RedisServer, tmp_path: Path
+) -> None:
+    """A replica (or a restart) on a prefix that holds rooms joins its journal and rules;
+    its own file's rules are not added on top. A seeded start begins everything again."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps([{"id": "start", "every": 1000, "delay": {"fixed": 1}}]))
+    settings: dict[str, Any] = {"store": shared_redis.url, "redis_prefix": new_prefix()}
+    settings["faults_path"] = rules
+    with mock_client(**settings) as first:
+        first.post(f"{API}/rooms", json={"name": "kept"})
+        first.post("/_mock/faults", json={"id": "extra", "respond": {"status": 500}})
+        with mock_client(**settings) as second:
+            listed = second.get("/_mock/faults").json()["rules"]
+            assert [(rule["id"], rule["seen"]) for rule in listed] == [("start", 1), ("extra", 0)]
+            (entry,) = second.get("/_mock/requests").json()["requests"]
+            assert entry["operation"] == "createRoom"
+    with mock_client(seed=3, **settings) as fresh:
+        listed = fresh.get("/_mock/faults").json()["rules"]
+        assert [(rule["id"], rule["seen"]) for rule in listed] == [("start", 0)]
+        assert fresh.get("/_mock/requests").json() == {
+            "requests": [],
+            "size": 1000,
+            "last_id": 0,
+            "operations": list(fresh.app.spec.operations),  # type: ignore[attr-defined]
+        }
