@@ -4,6 +4,8 @@ CORS -> /_mock/*                 controls.py (reset, health, journal, verify, fa
      -> /api/v1/ui, openapi.json Connexion (connexion_app.py)
      -> /api/v1/...              api.py: faults -> guard -> dispatcher -> handlers -> store
                                          -> journal
+                                 or, on Redis, shared_api.py: the same through the rules
+                                 and the journal every worker shares
                                  or, with --proxy, proxy.py: guard -> the backend -> judged
 
 What a spec decides (validators, guard, dispatcher, Swagger UI) is built in one
@@ -18,13 +20,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from .proxy import Proxy
     from .record import Recorder
+    from .shared_faults import SharedFaults
+    from .shared_journal import SharedJournal
 
 from rooms_spec import Spec, SpecError, load_spec
 from rooms_spec.validators import Validators
@@ -41,9 +45,10 @@ from .handlers import RoomHandlers
 from .journal import DEFAULT_SIZE, Journal
 from .live import Changes
 from .proxy_settings import ProxySettings
+from .records import JournalRecords, LocalJournal, LocalRules, RuleRecords
 from .responses import problem
 from .store import Room
-from .stores import DEFAULT_PREFIX, MEMORY, Rooms, open_rooms
+from .stores import DEFAULT_PREFIX, MEMORY, Rooms, is_shared, open_rooms
 
 EXPOSED_HEADERS = ["Location", "Allow", "Preference-Applied", "Retry-After"]
 logger = logging.getLogger("mock_server.reload")
@@ -91,6 +96,7 @@ class Served:
     api: Api
     ui: LazyConnexion
     ui_paths: tuple[str, ...]
+    entry: ASGIApp  # what serves the API's paths: `api`, or on Redis the shared path
 
 
 class MockServer:
@@ -110,13 +116,27 @@ class MockServer:
             prefix=self.settings.redis_prefix,
             fixtures=self.load_fixture_rooms,
         )
-        self.journal = Journal(self.settings.journal_size)
-        self.changes = Changes(lambda: self.journal.last_id)
         validators = Validators(spec)
         rules = self.settings.faults_path
-        self.faults = Faults(load_rules_file(rules, spec, validators) if rules else ())
+        start_rules = load_rules_file(rules, spec, validators) if rules else []
+        # On Redis (and not in front of a backend, which runs in one process) the journal
+        # and the rules are every worker's; the memory ones then stay empty and off.
+        self.shared: tuple[SharedJournal, SharedFaults] | None = None
+        shared = is_shared(self.settings.store) and self.settings.proxy is None
+        self.journal = Journal(0 if shared else self.settings.journal_size)
+        self.faults = Faults(() if shared else start_rules)
+        self.requests: JournalRecords = LocalJournal(self.journal)
+        self.rules: RuleRecords = LocalRules(self.faults)
+        if shared:
+            self.shared = self._shared(start_rules)
+            self.requests, self.rules = self.shared
+        self.changes = Changes(lambda: self.requests.last_id)
         self.served = self._serve(spec, validators)
         self.started_with = self.store.start(self.load_fixture_rooms())
+        if self.shared is not None:  # once, before the workers fork
+            fresh = not getattr(self.store, "joined", False)
+            self.shared[0].start(fresh)
+            self.shared[1].start_rules(fresh)
         self.controls = Controls(self)
         self.proxy: Proxy | None = None
         self.recorder: Recorder | None = None
@@ -144,6 +164,21 @@ class MockServer:
             max_age=600,
         )
 
+    def _shared(self, start_rules: list[dict[str, Any]]) -> tuple[SharedJournal, SharedFaults]:
+        from .redis_store import RedisRooms
+        from .shared_faults import SharedFaults
+        from .shared_journal import SharedJournal
+
+        assert isinstance(self.store, RedisRooms), "a shared store is on Redis"
+        return SharedJournal(self.store, self.settings.journal_size), SharedFaults(
+            self.store, start_rules
+        )
+
+    def as_worker(self, number: int) -> None:
+        """In worker `number` (1 to --workers): its journal entries say so."""
+        if self.shared is not None:
+            self.shared[0].worker = number
+
     def _serve(self, spec: Spec, validators: Validators | None = None) -> Served:
         """Everything built from a spec; raises SpecError for a spec the mock cannot serve."""
         validators = validators or Validators(spec)
@@ -163,7 +198,13 @@ class MockServer:
             self.changes.notify,
         )
         ui = LazyConnexion(lambda: build_connexion_app(spec, dispatcher.handler_of))
-        return Served(spec, validators, api, ui, tuple(f"{spec.base_path}{p}" for p in UI_PATHS))
+        entry: ASGIApp = api
+        if self.shared is not None:
+            from .shared_api import SharedApi
+
+            entry = SharedApi(api, *self.shared)
+        ui_paths = tuple(f"{spec.base_path}{p}" for p in UI_PATHS)
+        return Served(spec, validators, api, ui, ui_paths, entry)
 
     @property
     def spec(self) -> Spec:
@@ -189,8 +230,8 @@ class MockServer:
     async def reset(self, rooms: list[Room]) -> None:
         """Back to the start: these rooms, an empty journal, the fault rules of the start."""
         await self.store.reset(rooms)
-        self.journal.clear()
-        self.faults.reset()
+        await self.requests.clear()
+        await self.rules.reset()
         self.changes.notify()
 
     # -- live reload (watch.py calls these) ---------------------------------------------
@@ -267,7 +308,7 @@ class MockServer:
             await self.proxy(scope, receive, send)
             self.changes.notify()
         else:
-            await served.api(scope, receive, send)
+            await served.entry(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         """Start watching the files at startup (with `--watch`), stop at shutdown."""

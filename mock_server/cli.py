@@ -192,14 +192,16 @@ def parser() -> argparse.ArgumentParser:
         type=whole_number(0, MAX_JOURNAL_SIZE),
         default=DEFAULT_JOURNAL_SIZE,
         metavar="N",
-        help="how many requests GET /_mock/requests and POST /_mock/verify remember; "
-        f"0 turns the journal off (default: {DEFAULT_JOURNAL_SIZE})",
+        help="how many requests GET /_mock/requests and POST /_mock/verify remember (with "
+        "--store redis://, every worker's); 0 turns the journal off "
+        f"(default: {DEFAULT_JOURNAL_SIZE})",
     )
     cli.add_argument(
         "--faults",
         metavar="PATH",
         help='fault rules to load at start (a JSON file: {"rules": [...]}, as POST '
-        "/_mock/faults takes them); a reset restores them",
+        "/_mock/faults takes them); a reset restores them; with --store redis:// the rules "
+        "are every worker's, loaded once",
     )
     cli.add_argument(
         "--watch",
@@ -475,11 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         # the libraries every time; and forked workers share those pages.
         gc.freeze()
         if args.workers > 1:
-            return run_workers(
-                sockets,
-                lambda sock: uvicorn.Server(config).run(sockets=[sock]),
-                lambda: print(line, file=sys.stderr, flush=True),
-            )
+
+            def serve(sock: socket.socket, number: int) -> None:
+                server.as_worker(number)
+                uvicorn.Server(config).run(sockets=[sock])
+
+            return run_workers(sockets, serve, lambda: print(line, file=sys.stderr, flush=True))
         print(line, file=sys.stderr, flush=True)
         uvicorn.Server(config).run(sockets=sockets)
     except (KeyboardInterrupt, Stopped):

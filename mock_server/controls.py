@@ -14,7 +14,9 @@
     GET    /_mock/              the page (page/)
 
 An unknown control is a 404 and a wrong method a 405 with `Allow`, both
-problem+json, as on the API.
+problem+json, as on the API. The journal and the rules are reached through
+records.py: this process's, or, with `--store redis://`, every worker's on Redis
+(then a Redis out of reach is the API's 503 problem here too).
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ class Controls:
     # -- journal ----------------------------------------------------------------------
 
     def _journal_off(self, path: str) -> Response | None:
-        if self.server.journal.enabled:
+        if self.server.requests.enabled:
             return None
         detail = "The journal is off (rooms-mock --journal-size 0); start the mock with one."
         return problem(409, detail, instance=path)
@@ -159,12 +161,13 @@ class Controls:
         except FilterError as error:
             detail = f"The journal's filters are wrong in {_places(len(error.violations))}."
             return problem(400, detail, instance=path, errors=error.violations)
-        journal = self.server.journal
+        journal = self.server.requests
+        entries, last_id = await journal.read(filters)
         operations = list(self.server.spec.operations)
-        return json_response(listing(journal, journal.select(filters), operations))
+        return json_response(listing(journal.size, last_id, entries, operations))
 
     async def clear_requests(self, request: Request) -> Response:
-        cleared = self.server.journal.clear()
+        cleared = await self.server.requests.clear()
         self.server.changes.notify()
         return json_response({"cleared": cleared})
 
@@ -178,7 +181,9 @@ class Controls:
             expectation = Expectation.parse(document, server.spec, server.validators)
         except VerifyError as error:
             return problem(400, "The verify body is wrong.", instance=path, errors=error.violations)
-        verdict = verify(expectation, server.journal, server.api.guard.routes, server.journal.size)
+        journal = server.requests
+        entries, _last_id = await journal.read(Filters())
+        verdict = verify(expectation, entries, server.api.guard.routes, journal.size)
         if verdict.holds:
             return json_response(verdict.body)
         body = {**problem_body(409, verdict.body.pop("detail"), instance=path), **verdict.body}
@@ -187,7 +192,7 @@ class Controls:
     # -- faults -----------------------------------------------------------------------
 
     async def faults(self, request: Request) -> Response:
-        return json_response(self.server.faults.listing())
+        return json_response(await self.server.rules.listing())
 
     async def add_faults(self, request: Request) -> Response:
         """One rule, a list of rules, or `{"rules": [...]}`: all of them or none."""
@@ -213,28 +218,25 @@ class Controls:
         ids = [rule.get("id") for rule in rules if rule.get("id")]
         if len(ids) != len(set(ids)):
             return problem(409, "Two of the rules have the same id.", instance=path)
-        added = []
         try:
-            for rule in rules:
-                added.append(server.faults.add(rule))
+            added = await server.rules.add(rules)
         except ValueError as error:
-            for rule_added in added:
-                server.faults.remove(rule_added.id)
             return problem(409, f"No rule was added: {error}.", instance=path)
         server.changes.notify()
         shown = [rule.to_json() for rule in added]
         return json_response({"rules": shown} if many else shown[0], 201)
 
     async def clear_faults(self, request: Request) -> Response:
-        removed = self.server.faults.clear()
+        removed = await self.server.rules.clear()
         self.server.changes.notify()
         return json_response({"removed": removed})
 
     async def remove_fault(self, request: Request) -> Response:
         path = request.url.path
         rule_id = path.rsplit("/", 1)[1]
-        if not self.server.faults.remove(rule_id):
-            known = ", ".join(rule.id for rule in self.server.faults.rules) or "none"
+        if not await self.server.rules.remove(rule_id):
+            rules = (await self.server.rules.listing())["rules"]
+            known = ", ".join(rule["id"] for rule in rules) or "none"
             return problem(404, f"No fault rule {rule_id}; the rules are {known}.", instance=path)
         self.server.changes.notify()
         return no_content()

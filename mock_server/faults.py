@@ -18,6 +18,7 @@ rules, each with two counters.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import secrets
@@ -111,6 +112,28 @@ RULE_SCHEMA: dict[str, Any] = {
 }
 
 
+DRAW_BITS = 52  # a draw is exact in a double, in Python and in Redis' Lua alike
+
+
+def draw(seed: int, n: int) -> float:
+    """The draw in [0, 1) for the `n`-th request a probability rule counts: a function of
+    the seed and `n` alone, so every worker that counts the `n`-th draws the same (the
+    Lua of shared_faults.py computes it with `redis.sha1hex`)."""
+    digest = hashlib.sha1(f"{seed}:{n}".encode(), usedforsecurity=False).hexdigest()
+    return int(digest[: DRAW_BITS // 4], 16) / 2**DRAW_BITS
+
+
+def prepared(document: dict[str, Any]) -> tuple[str | None, dict[str, Any], int | None]:
+    """A valid rule's id (None: the mock names it), the rest, and its seed (drawn, to be
+    shown, when a probability has none)."""
+    given = dict(document)
+    rule_id = given.pop("id", None)
+    seed = given.pop("seed", None)
+    if "probability" in given and seed is None:
+        seed = secrets.randbits(32)
+    return rule_id, given, seed
+
+
 class FaultError(Exception):
     """A fault rules file that cannot be loaded; the message is one line."""
 
@@ -160,13 +183,12 @@ class Rule:
     seed: int | None = None
     seen: int = 0
     fired: int = 0
-    _draws: random.Random = field(init=False, repr=False)
+    _seed: int = field(init=False, repr=False)
     _delays: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        seed = self.seed if self.seed is not None else secrets.randbits(32)
-        self._draws = random.Random(seed)
-        self._delays = random.Random(f"{seed}:delay")  # delays never shift which requests fire
+        self._seed = self.seed if self.seed is not None else secrets.randbits(32)
+        self._delays = random.Random(f"{self._seed}:delay")  # never shifts which requests fire
 
     @property
     def match(self) -> dict[str, str]:
@@ -207,7 +229,7 @@ class Rule:
         if self.seen % self.document.get("every", 1):
             return False
         probability = self.document.get("probability", 1)
-        if probability < 1 and self._draws.random() >= probability:
+        if probability < 1 and draw(self._seed, self.seen) >= probability:
             return False
         self.fired += 1
         return True
@@ -255,12 +277,8 @@ class Faults:
 
     def _new_rule(self, document: dict[str, Any]) -> Rule:
         self._count += 1
-        given = dict(document)
-        rule_id = given.pop("id", None) or f"rule-{self._count}"
-        seed = given.pop("seed", None)
-        if "probability" in given and seed is None:
-            seed = secrets.randbits(32)
-        return Rule(given, rule_id, seed)
+        rule_id, given, seed = prepared(document)
+        return Rule(given, rule_id or f"rule-{self._count}", seed)
 
     def add(self, document: dict[str, Any]) -> Rule:
         """Append a valid rule; ValueError when the id is taken or there are too many."""

@@ -161,6 +161,15 @@ def _is_problem(headers: Headers) -> bool:
     return False
 
 
+def masked_headers(headers: Headers) -> Headers:
+    """Credentials out before a header list leaves the request (the proxy's journal, the
+    shared journal on Redis); reading masks them the same way, so what is shown is equal."""
+    mask = MASK.encode()
+    return [
+        (name, mask if is_sensitive(name.decode("latin-1")) else value) for name, value in headers
+    ]
+
+
 def format_time(moment: float) -> str:
     stamp = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
     return stamp.removesuffix("+00:00") + "Z"
@@ -431,8 +440,7 @@ class Journal:
 
     def select(self, filters: Filters) -> list[Entry]:
         """The entries the filters admit, oldest first; `limit` keeps the newest."""
-        found = [entry for entry in self if filters.admits(entry)]
-        return found[-filters.limit :] if filters.limit else found
+        return selected(self, filters)
 
     def clear(self) -> int:
         count = len(self._entries)
@@ -441,12 +449,21 @@ class Journal:
         return count
 
 
-def listing(journal: Journal, entries: Iterable[Entry], operations: list[str]) -> dict[str, Any]:
+def selected(entries: Iterable[Entry], filters: Filters) -> list[Entry]:
+    """The entries (oldest first) the filters admit; `limit` keeps the newest. For the
+    journal of one process and the shared one alike."""
+    found = [entry for entry in entries if filters.admits(entry)]
+    return found[-filters.limit :] if filters.limit else found
+
+
+def listing(
+    size: int, last_id: int, entries: Iterable[Entry], operations: list[str]
+) -> dict[str, Any]:
     """The body of `GET /_mock/requests`: the entries, the ring's size, the newest id (for
     `since`), and the spec's operations (for the page's filter)."""
     return {
         "requests": [entry.to_json() for entry in entries],
-        "size": journal.size,
-        "last_id": journal.last_id,
+        "size": size,
+        "last_id": last_id,
         "operations": operations,
     }

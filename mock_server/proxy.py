@@ -34,7 +34,7 @@ from rooms_spec.answer_rules import CLIENT_REQUEST, Documented, broken
 from .api import Api
 from .backend_client import BackendClient, BackendError
 from .guard import Answer, BodyTooLarge, ClientDisconnected, parse_json, receive_body
-from .journal import MASK, Entry, Finding, Journal, is_sensitive, kept, masked_query
+from .journal import Entry, Finding, Journal, kept, masked_headers, masked_query
 from .proxy_report import Report, violations_header
 from .proxy_settings import ProxyError, ProxySettings, check_backend_url
 from .record import Recorder
@@ -359,11 +359,11 @@ class Proxy:
                 method,
                 path,
                 masked_query(query).encode("latin-1") if query else b"",
-                _masked(scope.get("headers", [])),
+                masked_headers(scope.get("headers", [])),
                 kept(b"".join(recorder.chunks)),
                 exchange.operation,
                 exchange.status,
-                _masked(exchange.headers or []),
+                masked_headers(exchange.headers or []),
                 kept(exchange.body),
                 (time.perf_counter() - exchange.started) * 1000,
                 None,
@@ -454,14 +454,6 @@ def _connection_listed(headers: HttpHeaders) -> set[bytes]:
         if name.lower() == b"connection"
         for part in value.split(b",")
     }
-
-
-def _masked(headers: HttpHeaders) -> HttpHeaders:
-    """Credentials out before the journal stores a header list."""
-    mask = MASK.encode()
-    return [
-        (name, mask if is_sensitive(name.decode("latin-1")) else value) for name, value in headers
-    ]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -332,6 +332,14 @@ class RedisRooms:
     def start(self, rooms: list[Room]) -> int:
         """Connect, and load the fixtures unless the store is there already (then join it):
         once, before the workers fork. How many rooms the store holds."""
+        key, joined, count = self.run_at_start(START, *self._start_args("start", rooms))
+        self.joined = bool(joined)
+        self._use_key(str(key))
+        return int(count)
+
+    def run_at_start(self, script: str, *args: str) -> Any:
+        """One script, before the workers fork (no event loop yet); StoreError names why not.
+        The shared journal and fault rules start through it too (records.py)."""
         try:
             client = redis.Redis.from_url(
                 self.url, socket_connect_timeout=SOCKET_TIMEOUT_S, decode_responses=True
@@ -340,18 +348,14 @@ class RedisRooms:
             raise StoreError(f"--store {self.shown}: {error}") from None
         try:
             with client:
-                key, joined, count = client.register_script(START)(
-                    args=self._start_args("start", rooms)
-                )
+                reply = client.register_script(script)(args=list(args))
         except redis.AuthenticationError as error:  # a ConnectionError to redis-py
             raise StoreError(f"Redis at {self.shown} refused the credentials: {error}") from None
         except DOWN as error:
             raise StoreError(f"cannot reach Redis at {self.shown}: {error}") from None
         except redis.RedisError as error:
             raise StoreError(f"Redis at {self.shown} refused to start the store: {error}") from None
-        self.joined = bool(joined)
-        self._use_key(str(key))
-        return int(count)
+        return reply
 
     def _start_args(self, mode: str, rooms: Iterable[Room]) -> list[str]:
         proposed = key_of(self.seed) if self.seed is not None else secrets.token_bytes(KEY_BYTES)
@@ -370,7 +374,8 @@ class RedisRooms:
     # -- one atomic call -------------------------------------------------------------------
 
     def _script(self, name: str) -> Any:
-        """The registered script (EVALSHA, loaded again if Redis lost it), in this worker."""
+        """The registered script (EVALSHA, loaded again if Redis lost it), in this worker;
+        `name` is one of SCRIPTS, or the source of another module's script."""
         if self._client is None:  # made in the worker, on its own event loop
             pool = redis.asyncio.BlockingConnectionPool.from_url(
                 self.url,
@@ -384,7 +389,8 @@ class RedisRooms:
             self._client = redis.asyncio.Redis(connection_pool=pool, retry=retry)
         script = self._scripts.get(name)
         if script is None:
-            script = self._scripts[name] = self._client.register_script(SCRIPTS[name])
+            source = SCRIPTS.get(name, name)
+            script = self._scripts[name] = self._client.register_script(source)
         return script
 
     async def _call(self, name: str, *args: str) -> Reply:
@@ -395,20 +401,37 @@ class RedisRooms:
                 await self._recover()
                 reply = await self._script(name)(args=[self.prefix, self._key, *args])
         except DOWN as error:
-            if not self._down:
-                self._down = True
-                logger.warning(
-                    "Redis at %s cannot be reached (%s); API calls answer 503 until it is back",
-                    self.shown,
-                    error,
-                )
-            raise StoreUnavailable(where=f"Redis at {self.shown}") from None
-        if self._down:
-            self._down = False
-            logger.warning("Redis at %s is back; serving again", self.shown)
+            raise self._lost(error) from None
+        self._reached()
         if reply[0] == "lost":  # lost again at once: someone is flushing the database
             raise StoreUnavailable(where=f"Redis at {self.shown}")
         return reply
+
+    async def run(self, script: str, *args: str | bytes) -> Any:
+        """Another module's script (the shared journal, the fault rules) on this worker's
+        connections, its first argument the prefix: a Redis out of reach is the same
+        StoreUnavailable (a 503), logged once with the rooms' calls."""
+        try:
+            reply = await self._script(script)(args=[self.prefix, *args])
+        except DOWN as error:
+            raise self._lost(error) from None
+        self._reached()
+        return reply
+
+    def _lost(self, error: Exception) -> StoreUnavailable:
+        if not self._down:
+            self._down = True
+            logger.warning(
+                "Redis at %s cannot be reached (%s); API calls answer 503 until it is back",
+                self.shown,
+                error,
+            )
+        return StoreUnavailable(where=f"Redis at {self.shown}")
+
+    def _reached(self) -> None:
+        if self._down:
+            self._down = False
+            logger.warning("Redis at %s is back; serving again", self.shown)
 
     async def _recover(self) -> None:
         """Redis lost the store (restarted): load the fixtures again, under a new key."""

@@ -39,7 +39,7 @@ async def break_connection(
     if transport is None:
         raise ConnectionFault(f"{kind}: the connection is out of reach (not served by uvicorn)")
     if kind == "malformed_body":
-        garbled = body[: len(body) // 2] + GARBAGE
+        _status, garbled = sent_by(kind, status, body)
         await send(_start(status, len(garbled)))
         await send({"type": "http.response.body", "body": garbled})
         return status, garbled
@@ -52,13 +52,23 @@ async def break_connection(
     elif kind == "empty_reply":
         transport.close()
     else:  # truncated_body: the full length announced, half of it sent, then FIN
-        half = body[: len(body) // 2]
+        _status, half = sent_by(kind, status, body)
         await send(_start(status, len(body)))
         await send({"type": "http.response.body", "body": half, "more_body": True})
         transport.close()  # after what is buffered has gone out
         sent = (status, half)
     await _until_disconnected(receive)
     return sent
+
+
+def sent_by(kind: str, status: int, body: bytes) -> tuple[int | None, bytes]:
+    """What the fault `kind` sends of an answer: its status (None: none) and body bytes,
+    known before it is done (the shared journal writes it first)."""
+    if kind == "malformed_body":
+        return status, body[: len(body) // 2] + GARBAGE
+    if kind == "truncated_body":
+        return status, body[: len(body) // 2]
+    return None, b""
 
 
 def _start(status: int, length: int) -> dict[str, Any]:

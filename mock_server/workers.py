@@ -44,11 +44,11 @@ def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 
 def run_workers(
     sockets: list[socket.socket],
-    serve: Callable[[socket.socket], None],
+    serve: Callable[[socket.socket, int], None],
     started: Callable[[], None] = lambda: None,
 ) -> int:
-    """Fork one worker per socket, each running `serve(its socket)`, call `started` once
-    they all exist, and wait for them all.
+    """Fork one worker per socket, each running `serve(its socket, its number from 1)`,
+    call `started` once they all exist, and wait for them all.
 
     0 when they were stopped by a signal, 1 when one of them failed."""
     children: dict[int, int] = {}
@@ -60,7 +60,7 @@ def run_workers(
                     other.close()
             code = 0
             try:
-                serve(sock)
+                serve(sock, number)
             except KeyboardInterrupt:
                 pass
             except BaseException:

@@ -23,7 +23,7 @@ from mock_server.store import RoomAlreadyEnded, RoomStore, format_timestamp
 from mock_server.stores import StoreUnavailable, open_rooms
 from tests.support.mock import API, assert_problem, create, mock_client, room_json
 from tests.support.redis import RedisServer, new_prefix, redis_server
-from tests.support.servers import mock_process
+from tests.support.servers import mock_process, served_by
 from tests.support.stores import SyncRooms
 
 ROOMS = f"{API}/rooms"
@@ -103,7 +103,12 @@ def test_redis_lost_is_503_logged_once_and_served_again_when_it_is_back(
     """A Redis restarted empty: the store loads the fixtures again, under a new id key."""
     fixtures = tmp_path / "rooms.json"
     fixtures.write_text(json.dumps({"rooms": [room_json(id="room_fixed1")]}))
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps([{"id": "kept", "match": {"method": "PUT"}, "next": 1, "delay": {"fixed": 1}}])
+    )
     settings = {"store": own_redis.url, "redis_prefix": new_prefix(), "fixtures": fixtures}
+    settings["faults_path"] = rules
     with mock_client(**settings) as client, caplog.at_level(logging.WARNING, STORE_LOG):
         before = create(client)
         own_redis.stop()
@@ -114,15 +119,23 @@ def test_redis_lost_is_503_logged_once_and_served_again_when_it_is_back(
         assert_problem(created, 503)
         assert created.headers["retry-after"] == "1"
         assert_problem(client.get("/_mock/health"), 503)
-        journal = client.get("/_mock/requests").json()["requests"]
-        assert {entry["forced"] for entry in journal if entry["status"] == 503} == {True}
+        # The journal and the fault rules are on Redis too: their controls answer the same.
+        for control in ("/_mock/requests", "/_mock/faults"):
+            assert "cannot be reached" in assert_problem(client.get(control), 503)["detail"]
+        assert_problem(client.post("/_mock/verify", json={"operation": "getRoom"}), 503)
+        assert_problem(client.post("/_mock/faults", json={"respond": {"status": 500}}), 503)
+        assert_problem(client.delete("/_mock/requests"), 503)
         down = [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
         assert len(down) == 1, down
         own_redis.start()
+        # The rules of the start come back with the first call that finds them gone.
+        assert [rule["id"] for rule in client.get("/_mock/faults").json()["rules"]] == ["kept"]
         listed = client.get(ROOMS).json()
         assert [room["id"] for room in listed["rooms"]] == ["room_fixed1"]
         after = create(client)
         assert after["id"] != before["id"]
+        journal = client.get("/_mock/requests").json()["requests"]
+        assert [entry["operation"] for entry in journal] == ["listRooms", "createRoom"]
         messages = [record.getMessage() for record in caplog.records]
         assert sum("is back; serving" in message for message in messages) == 1
         assert sum("lost the rooms" in message for message in messages) == 1
@@ -147,16 +160,6 @@ def children_of(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def journal_counts(origin: str, tries: int = 24) -> set[int]:
-    """Each worker keeps its own journal: its `last_id` is how many requests it served.
-    Fresh connections land on either worker (SO_REUSEPORT)."""
-    counts = set()
-    for _ in range(tries):
-        with httpx.Client(base_url=origin, timeout=10) as http:
-            counts.add(http.get("/_mock/requests", params={"limit": 1}).json()["last_id"])
-    return counts
-
-
 def test_two_workers_share_the_rooms_and_both_serve(shared_redis: RedisServer) -> None:
     prefix = new_prefix()
     args = ("--store", shared_redis.url, "--redis-prefix", prefix, "--workers", "2")
@@ -173,8 +176,8 @@ def test_two_workers_share_the_rooms_and_both_serve(shared_redis: RedisServer) -
         with httpx.Client(base_url=mock.base_url, timeout=10) as http:
             page = http.get("/rooms", params={"limit": 100}).json()
         assert page["total"] == 20 and sorted(r["id"] for r in page["rooms"]) == sorted(made)
-        counts = journal_counts(mock.origin)
-        assert len(counts) == 2 and sum(counts) == 41, counts  # 20 + 20 + 1, on both
+        workers, last_id = served_by(mock.origin)  # the journal is both workers'
+        assert set(workers) == {1, 2} and sum(workers.values()) == last_id == 41, workers
         children = children_of(mock.process.pid)
         assert mock.stop() < 3.0
     assert mock.process.returncode == 0

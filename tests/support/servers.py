@@ -16,10 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVING = re.compile(r"serving the Rooms API at (http://\S+)")
@@ -111,3 +114,11 @@ def running_mock(*args: str) -> Iterator[str]:
     """The mock's base URL, e.g. `http://127.0.0.1:PORT/api/v1`, while it runs."""
     with mock_process(*args) as mock:
         yield mock.base_url
+
+
+def served_by(origin: str) -> tuple[Counter[int], int]:
+    """On Redis, the shared journal: how many of the entries it keeps each worker answered
+    (their `worker`), and its newest id (how many requests it has seen)."""
+    with httpx.Client(base_url=origin, timeout=10) as http:
+        listed = http.get("/_mock/requests").json()
+    return Counter(entry["worker"] for entry in listed["requests"]), int(listed["last_id"])
