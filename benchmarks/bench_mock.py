@@ -31,7 +31,7 @@ from pathlib import Path
 import orjson
 from loadgen import Request, Result, run_python, run_wrk, wrk_path
 from peers import WARM_UP_S, find_json_server, find_wiremock_jar, json_server_spec, wiremock_spec
-from processes import Running, ServerSpec, request, running
+from processes import Running, ServerSpec, alone, request, running
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -178,8 +178,9 @@ def throughput(
     reps: int = 1,
 ) -> dict[tuple[str, str], list[Result]]:
     """Every scenario on every server, server after server per scenario (same conditions),
-    `reps` times interleaved (server order reversed every other rep); each rep's result, in
-    the order run. The mock and its journal-off twin are always run one after the other."""
+    `reps` times interleaved (server order reversed every other rep), each alone (the others
+    paused); each rep's result, in the order run. The mock and its journal-off twin are
+    always run one after the other."""
     rooms = bench_rooms(ROOMS_IN_LIST)
     runs: dict[tuple[str, str], list[Result]] = {}
     for scenario in SCENARIOS:
@@ -189,10 +190,11 @@ def throughput(
                 if server.spec.name == "mock":  # either mock, journal on or off
                     reset(server, rooms)
                 req = scenario.request(server.spec.base_path, "room_bench000500")
-                if rep == 0:  # JITs and caches, not counted
-                    warm_up = WARM_UP_S.get(name, WARM_UP_S_DEFAULT)
-                    generator(server.port, req, warm_up, connections)
-                result = generator(server.port, req, duration, connections)
+                with alone(server, servers.values()):
+                    if rep == 0:  # JITs and caches, not counted
+                        warm_up = WARM_UP_S.get(name, WARM_UP_S_DEFAULT)
+                        generator(server.port, req, warm_up, connections)
+                    result = generator(server.port, req, duration, connections)
                 runs.setdefault((scenario.name, name), []).append(result)
                 print(
                     f"  {scenario.label} on {name}: {result.rps:,.0f}/s",

@@ -6,11 +6,14 @@ Every server is pinned to one core (the load generator gets the other), and
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
+import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,12 +85,33 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, path: str, timeout:
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
+    _signal(process, signal.SIGCONT)  # a paused server (see `alone`) cannot stop
     process.terminate()
     try:
         process.wait(STOP_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _signal(process: subprocess.Popen[bytes], number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, number)
+
+
+@contextmanager
+def alone(measured: Running, servers: Iterable[Running]) -> Iterator[None]:
+    """`measured` with every other server paused (SIGSTOP to its process group), then
+    resumed: what they do in the background, a JVM's collector after its load, a Node
+    timer, cannot run on the core `measured` is being timed on."""
+    others = [server for server in servers if server is not measured]
+    for server in others:
+        _signal(server.process, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for server in others:
+            _signal(server.process, signal.SIGCONT)
 
 
 @contextmanager
@@ -102,6 +126,7 @@ def running(spec: ServerSpec, core: int | None, timeout: float = 60.0) -> Iterat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=pin_to(core),
+        start_new_session=True,  # its own process group: `alone` pauses its children too
     )
     try:
         _wait_ready(process, port, spec.ready_path, timeout)
