@@ -33,6 +33,7 @@ from bench_mock import (
     choose_generator,
     fmt_ms,
     fmt_rps,
+    median_result,
     mock_spec,
     table,
     throughput,
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         servers = {
             name: stack.enter_context(running(spec, SERVER_CORE)) for name, spec in specs.items()
         }
-        results = throughput(generator, servers, duration, args.connections, args.reps)
+        runs = throughput(generator, servers, duration, args.connections, args.reps)
+    results = {key: median_result(reps) for key, reps in runs.items()}
     header = ["scenario"]
     for name in specs:
         header += [f"{name} req/s", "p50 ms", "p99 ms"]
