@@ -90,6 +90,46 @@ def answering(when: Callable[[Scope], bool], status: int, detail: str) -> Wrap:
 Change = Callable[[Scope, int, list[tuple[bytes, bytes]], Any], tuple[int, Any] | None]
 
 
+async def body_of(receive: Receive) -> bytes:
+    """The request's whole body."""
+    raw = b""
+    while True:
+        message = await receive()
+        raw += message.get("body", b"")
+        if not message.get("more_body"):
+            return raw
+
+
+def replaying(raw: bytes, receive: Receive) -> Receive:
+    """`receive` that gives `raw` as the whole body, then waits on the connection."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return replay
+
+
+async def answer_of(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[Message, bytes]:
+    """The reference's answer, held: its start message and its whole body."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def held(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+        else:
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, held)
+    return start, b"".join(chunks)
+
+
 def rewriting(change: Change) -> Wrap:
     """Pass the reference's JSON answers through `change`, which gives a new status and body
     or None to leave the answer alone."""
@@ -99,31 +139,18 @@ def rewriting(change: Change) -> Wrap:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            start: Message = {}
-            chunks: list[bytes] = []
-
-            async def held(message: Message) -> None:
-                nonlocal start
-                if message["type"] == "http.response.start":
-                    start = message
-                    return
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                raw = b"".join(chunks)
-                headers = list(start.get("headers", []))
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                changed = None if body is None else change(scope, start["status"], headers, body)
-                if changed is None:
-                    await send(start)
-                    await send({"type": "http.response.body", "body": raw})
-                else:
-                    await send_json(send, changed[0], headers, changed[1])
-
-            await app(scope, receive, held)
+            start, raw = await answer_of(app, scope, receive)
+            headers = list(start.get("headers", []))
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            changed = None if body is None else change(scope, start["status"], headers, body)
+            if changed is None:
+                await send(start)
+                await send({"type": "http.response.body", "body": raw})
+            else:
+                await send_json(send, changed[0], headers, changed[1])
 
         return faulty
 
@@ -138,26 +165,12 @@ def reading(change: Callable[[Scope, Any], Any]) -> Wrap:
             if scope["type"] != "http" or scope["method"] not in ("POST", "PATCH"):
                 await app(scope, receive, send)
                 return
-            raw = b""
-            while True:
-                message = await receive()
-                raw += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+            raw = await body_of(receive)
             with suppress(ValueError):  # not JSON: the reference says so
                 raw = json.dumps(change(scope, json.loads(raw))).encode()
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(raw)).encode()))
-            sent = False
-
-            async def replay() -> Message:
-                nonlocal sent
-                if sent:
-                    return await receive()
-                sent = True
-                return {"type": "http.request", "body": raw, "more_body": False}
-
-            await app({**scope, "headers": headers}, replay, send)
+            await app({**scope, "headers": headers}, replaying(raw, receive), send)
 
         return faulty
 
@@ -407,19 +420,9 @@ def total_counted_later(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or not is_list(scope):
             await app(scope, receive, send)
             return
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def held(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            else:
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, held)
+        start, raw = await answer_of(app, scope, receive)
         await asyncio.sleep(RACE_WINDOW_S)
-        body = json.loads(b"".join(chunks))
+        body = json.loads(raw)
         if start["status"] == 200:
             body["total"] = len(app.rooms)
         await send_json(send, start["status"], list(start.get("headers", [])), body)
@@ -479,16 +482,8 @@ def refused_update_half_applied(app: ASGIApp) -> ASGIApp:
         if room_id is None:
             await app(scope, receive, send)
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await body_of(receive)
         status = 0
-
-        async def replay() -> Message:
-            return {"type": "http.request", "body": raw, "more_body": False}
 
         async def watched(message: Message) -> None:
             nonlocal status
@@ -496,7 +491,7 @@ def refused_update_half_applied(app: ASGIApp) -> ASGIApp:
                 status = message["status"]
             await send(message)
 
-        await app(scope, replay, watched)
+        await app(scope, replaying(raw, receive), watched)
         with suppress(ValueError):
             body = json.loads(raw)
             name = body.get("name") if isinstance(body, dict) else None
