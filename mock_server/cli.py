@@ -419,9 +419,27 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_uvicorn(
+    config: uvicorn.Config, sockets: list[socket.socket], started: Callable[[], None] = lambda: None
+) -> None:
+    """Serve until SIGINT or SIGTERM, calling `started` once uvicorn serves and holds both.
+
+    Why not say "serving" first: between that line and uvicorn's handlers a Ctrl-C lands
+    in asyncio's startup or an import's lock, which can swallow it (the mock then served on,
+    deaf to the signal a test or a terminal had already sent).
+    """
     import uvicorn
 
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and not self.should_exit:
+                started()
+
+    Server(config).run(sockets=sockets)
+
+
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.workers > 1 and not is_shared(args.store):
         print(
@@ -480,11 +498,10 @@ def main(argv: list[str] | None = None) -> int:
 
             def serve(sock: socket.socket, number: int) -> None:
                 server.as_worker(number)
-                uvicorn.Server(config).run(sockets=[sock])
+                run_uvicorn(config, [sock])
 
             return run_workers(sockets, serve, lambda: print(line, file=sys.stderr, flush=True))
-        print(line, file=sys.stderr, flush=True)
-        uvicorn.Server(config).run(sockets=sockets)
+        run_uvicorn(config, sockets, lambda: print(line, file=sys.stderr, flush=True))
     except (KeyboardInterrupt, Stopped):
         pass
     finally:

@@ -18,6 +18,7 @@ import socket
 import sys
 from collections.abc import Callable
 from types import FrameType
+from typing import NoReturn
 
 logger = logging.getLogger("mock_server.workers")
 
@@ -42,6 +43,32 @@ def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
+STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+def _work(
+    sockets: list[socket.socket],
+    sock: socket.socket,
+    serve: Callable[[socket.socket, int], None],
+    number: int,
+) -> NoReturn:
+    """A forked worker: serve on its own socket until stopped, then leave at once."""
+    for other in sockets:
+        if other is not sock:
+            other.close()
+    code = 0
+    try:
+        serve(sock, number)
+    except KeyboardInterrupt:
+        pass
+    except BaseException:
+        logger.exception("worker %d failed", number)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def run_workers(
     sockets: list[socket.socket],
     serve: Callable[[socket.socket, int], None],
@@ -52,27 +79,6 @@ def run_workers(
 
     0 when they were stopped by a signal, 1 when one of them failed."""
     children: dict[int, int] = {}
-    for number, sock in enumerate(sockets, 1):
-        pid = os.fork()
-        if pid == 0:  # the worker
-            for other in sockets:
-                if other is not sock:
-                    other.close()
-            code = 0
-            try:
-                serve(sock, number)
-            except KeyboardInterrupt:
-                pass
-            except BaseException:
-                logger.exception("worker %d failed", number)
-                code = 1
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-        children[pid] = number
-    for sock in sockets:  # a socket left open here would take connections no one accepts
-        sock.close()
-    started()
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -82,8 +88,26 @@ def run_workers(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # Held back while forking, so none lands before the parent's handlers exist (the
+    # default would end the parent and orphan the workers) or in a worker before it has
+    # put the defaults back (its copy of `stop` would stop its elder siblings).
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        for number, sock in enumerate(sockets, 1):
+            pid = os.fork()
+            if pid == 0:  # the worker
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                _work(sockets, sock, serve, number)
+            children[pid] = number
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    for sock in sockets:  # a socket left open here would take connections no one accepts
+        sock.close()
+    started()
     failed = False
     while children:
         pid, status = os.wait()

@@ -185,6 +185,27 @@ def test_two_workers_share_the_rooms_and_both_serve(shared_redis: RedisServer) -
         assert not Path(f"/proc/{child}").exists() or _is_zombie(child)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_to_the_parent_stops_every_worker(
+    shared_redis: RedisServer, sig: signal.Signals
+) -> None:
+    """The parent passes the stop on: no worker is left serving the port, orphaned."""
+    args = ("--store", shared_redis.url, "--redis-prefix", new_prefix(), "--workers", "2")
+    with mock_process(*args, "--fixtures", "none") as mock:
+        children = children_of(mock.process.pid)
+        assert len(children) == 2
+        assert mock.stop(sig) < 3.0
+    assert mock.process.returncode == 0, mock.output()
+    deadline = time.monotonic() + 5
+    while not all(_gone(child) for child in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(child) for child in children), mock.output()
+
+
+def _gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"

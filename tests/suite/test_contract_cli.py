@@ -325,7 +325,8 @@ def test_a_seed_repeats_a_failing_run_and_credentials_never_show() -> None:
     )
     for name in behaviour:
         if name != "test_room_lifecycle":
-            assert reproduction(at_once[0][name]) == reproduction(at_once[1][name]), name
+            first, second = (sections[name] for sections in at_once)
+            assert reproduction(first) == reproduction(second), f"{name}:\n{first}\n{second}"
 
 
 @pytest.mark.parametrize(
