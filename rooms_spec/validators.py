@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
-from openapi_schema_validator import OAS30Validator
 from referencing import Registry
 
 from .document import SPEC_URI, Spec
 from .fast_check import FastCheck, FastChecks
 from .json_text import as_json
 from .pointer import escape, join
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,24 @@ class SchemaValidator:
     """A compiled validator for one schema of the spec.
 
     `fast`, when given, is asked first (see fast_check.py): a valid instance, the
-    common case, then costs microseconds instead of tens of them.
+    common case, then costs microseconds instead of tens of them. The validator that says
+    what is wrong is built the first time something is: openapi-schema-validator imports
+    pydantic-settings (a fifth of the mock's start) and a mock that only sees valid bodies
+    never needs it.
     """
 
     def __init__(
         self, schema: dict[str, Any], registry: Registry, fast: FastCheck | None = None
     ) -> None:
         self.schema = schema
-        self._validator = OAS30Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
+        self._registry = registry
         self._fast = fast
+
+    @cached_property
+    def _validator(self) -> Validator:
+        from openapi_schema_validator import OAS30Validator
+
+        return OAS30Validator(self.schema, registry=self._registry, format_checker=FORMAT_CHECKER)
 
     def violations(self, instance: Any, where: str = "body") -> list[Violation]:
         """Every violation in `instance`, sorted by pointer, never only the first."""

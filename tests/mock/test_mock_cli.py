@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mock_server.cli import parser, settings_from
+from tests.support.servers import mock_process
 
 OPTIONS = [
     "--host", "--port", "--fixtures", "--seed", "--latency", "--cors-origin", "--strict",
@@ -56,3 +58,22 @@ def test_bad_options_exit_2_with_a_usage_line(
         parser().parse_args(argv)
     assert exit_info.value.code == 2
     assert "rooms-mock: error:" in capsys.readouterr().err
+
+
+def _loaded(pid: int, library: str) -> bool:
+    """Whether the process has mapped `library`'s compiled extension (it was imported)."""
+    return library in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_validator_that_explains_a_bad_body_loads_with_the_first_one() -> None:
+    """A mock that sees valid bodies only never imports openapi-schema-validator (and the
+    pydantic it pulls in, a fifth of the start); the first bad body gets every message."""
+    with mock_process("--fixtures", "none") as mock, httpx.Client(base_url=mock.base_url) as http:
+        assert http.post("/rooms", json={"name": "ok"}).status_code == 201
+        assert http.get("/rooms").status_code == 200
+        assert not _loaded(mock.process.pid, "pydantic_core")
+        bad = http.post("/rooms", json={"name": "", "config": {"max_participants": 0}})
+        assert bad.status_code == 400
+        pointers = {error["pointer"] for error in bad.json()["errors"]}
+        assert pointers == {"/name", "/config/max_participants"}, bad.json()
+        assert _loaded(mock.process.pid, "pydantic_core")

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from rooms_spec import Spec, load_spec
+from rooms_spec.document import FAST_LOADER, PROJECT_DIR
 from rooms_spec.validators import Validators
 
 SPEC = load_spec()
@@ -89,3 +91,12 @@ def test_ended_at_is_tied_to_status(validators: Validators) -> None:
     assert not room.is_valid({key: value for key, value in ended.items() if key != "ended_at"})
     assert not room.is_valid({**active, "created_at": "2026-01-01T00:00:00+02:00"})
     assert not validators.schema("RoomDetail").is_valid(active)
+
+
+def test_libyaml_reads_the_spec_as_pyyaml_does() -> None:
+    """The fast loader (libyaml) builds the very document PyYAML's own parser builds."""
+    assert FAST_LOADER is yaml.CSafeLoader  # the wheel ships libyaml: the fast path is taken
+    text = (PROJECT_DIR / "openapi.yaml").read_text(encoding="utf-8")
+    fast = yaml.load(text, Loader=FAST_LOADER)
+    assert fast == yaml.load(text, Loader=yaml.SafeLoader)
+    assert fast == SPEC.document
