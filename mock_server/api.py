@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from starlette.responses import Response
@@ -53,8 +53,10 @@ class Api:
     changed: Callable[[], None] = lambda: None  # tells the page something happened
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.journal.enabled or self.faults.rules:
-            await self._recorded(scope, receive, send)
+        if self.faults.rules:
+            await self._faulted(scope, receive, send)
+        elif self.journal.size:
+            await self._journaled(scope, receive, send)
         else:
             await self._plain(scope, receive, send)
         self.changed()
@@ -72,11 +74,33 @@ class Api:
         if debug:
             _log(scope, response.status_code, started, _problem_summary(response))
 
-    async def _recorded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The same answer, through the fault rules, and written to the journal.
+    async def _journaled(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`_plain`, written to the journal: every request's path while no fault rule is set
+        (`_faulted` would do the same, with a dozen more steps per request).
 
         The request body reaches the journal through the scope (`guard.BODY`): whoever
         reads it, the guard or `_drain`, leaves it there."""
+        arrived, started = time.time(), time.perf_counter()
+        operation: Operation | None = None
+        status: int | None = None
+        headers: Sequence[tuple[bytes, bytes]] = ()
+        body: bytes | memoryview = b""
+        forced = False
+        try:
+            response, operation, forced = await self.answer(scope, receive)
+            if forced and BODY not in scope:
+                await self._drain(scope, receive)  # `Prefer` answered unread: the journal shows it
+            status, headers, body = response.status_code, response.raw_headers, response.body
+            await response(scope, receive, send)
+        except ClientDisconnected:
+            return  # there is no one to answer; the journal shows no status
+        finally:
+            self._write(scope, arrived, started, operation, status, headers, body, None, forced)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log(scope, status, started, _problem_summary(response))
+
+    async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The same answer through the fault rules, written to the journal when it is on."""
         arrived, started = time.time(), time.perf_counter()
         method, path = scope["method"], scope["path"]
         operation: Operation | None = None
@@ -121,28 +145,46 @@ class Api:
         except ClientDisconnected:
             return  # there is no one to answer; the journal shows no status
         finally:
-            journal = self.journal
-            if journal.enabled:  # positional: this runs for every request
-                journal.record(
-                    arrived,
-                    method,
-                    path,
-                    scope.get("query_string", b""),
-                    scope.get("headers", ()),
-                    kept(scope.get(BODY, b"")),
-                    operation.operation_id if operation is not None else None,
-                    status,
-                    headers,
-                    kept(body),
-                    (time.perf_counter() - started) * 1000,
-                    rule.id if rule is not None else None,
-                    forced,
+            if self.journal.size:
+                fault = rule.id if rule is not None else None
+                self._write(
+                    scope, arrived, started, operation, status, headers, body, fault, forced
                 )
             if logger.isEnabledFor(logging.DEBUG):
                 suffix = "" if response is None else _problem_summary(response)
                 if rule is not None:
                     suffix += f" (fault rule {rule.id})"
                 _log(scope, status, started, suffix)
+
+    def _write(
+        self,
+        scope: Scope,
+        arrived: float,
+        started: float,
+        operation: Operation | None,
+        status: int | None,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes | memoryview,
+        fault: str | None,
+        forced: bool,
+    ) -> None:
+        """One journal entry for the request in `scope` (positional: this runs for every
+        request)."""
+        self.journal.record(
+            arrived,
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            scope.get("headers", ()),
+            kept(scope.get(BODY, b"")),
+            operation.operation_id if operation is not None else None,
+            status,
+            headers,
+            kept(bytes(body)),
+            (time.perf_counter() - started) * 1000,
+            fault,
+            forced,
+        )
 
     async def _drain(self, scope: Scope, receive: Receive) -> None:
         """Read the body an answer forced by a rule does not need (for the journal),

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from mock_server.journal import Journal, packed, unpacked
+from mock_server.journal import Entry, Finding, Journal
 from mock_server.live import MAX_LISTENERS
 from mock_server.testing import RoomsMock, VerificationError, connect, start_mock
 from tests.support.mock import API, assert_problem, create, mock_client
@@ -418,12 +418,36 @@ HEADER_NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-!#$%&'*+.^_
 HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40)
 
 
-@given(st.lists(st.tuples(HEADER_NAME, HEADER_VALUE), max_size=8))
-def test_a_header_list_comes_back_from_its_block_as_it_went_in(
-    pairs: list[tuple[str, str]],
+@given(
+    st.lists(st.tuples(HEADER_NAME, HEADER_VALUE), max_size=8),
+    st.binary(max_size=64),
+    st.one_of(st.none(), st.integers(100, 599)),
+    st.one_of(st.none(), st.text(max_size=20)),
+)
+def test_an_entry_comes_back_from_the_ring_as_it_went_in(
+    pairs: list[tuple[str, str]], body: bytes, status: int | None, operation: str | None
 ) -> None:
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
-    assert unpacked(packed(headers)) == headers
+    ring = Journal(3)
+    ring.record(1.5, "PATCH", "/api/v1/rooms/é", b"a=1", headers, body, operation, status,
+                headers[::-1], body * 2, 2.25, "rule-1", True)  # fmt: skip
+    finding = Finding("response-schema", "backend", "no `id`")
+    proxied = Entry(9, 2.0, "GET", "/", b"", headers, b"", None, 502, [], body, 1.0,
+                    None, True, "proxy", (finding,))  # fmt: skip
+    ring.add(proxied)
+    recorded, added = ring
+    assert (recorded.id, recorded.time, recorded.query) == (1, 1.5, b"a=1")
+    assert recorded.path == "/api/v1/rooms/é"
+    assert (recorded.headers, recorded.response_headers) == (headers, headers[::-1])
+    assert (recorded.body, recorded.response_body, recorded.status) == (body, body * 2, status)
+    assert (recorded.operation, recorded.duration_ms, recorded.fault, recorded.forced) == (
+        operation,
+        2.25,
+        "rule-1",
+        True,
+    )
+    assert (recorded.answered_by, recorded.contract) == (None, ())
+    assert added == proxied
 
 
 def test_a_recorded_entry_is_left_untracked_by_the_garbage_collector() -> None:
@@ -439,3 +463,14 @@ def test_a_recorded_entry_is_left_untracked_by_the_garbage_collector() -> None:
     assert not gc.is_tracked(fields)
     (entry,) = ring
     assert (entry.headers, entry.response_headers) == (headers, answer_headers)
+
+
+def test_the_ring_holds_no_more_bytes_than_its_limit_and_keeps_the_newest() -> None:
+    ring = Journal(100, max_bytes=5000)
+    for number in range(20):
+        ring.record(time.time(), "POST", "/api/v1/rooms", b"", [], b"x" * 1000, "createRoom",
+                    201, [], str(number).encode(), 0.1, None, False)  # fmt: skip
+    kept = list(ring)
+    assert 1 <= len(kept) < 5 and sum(len(blob) for blob in ring._entries) <= 5000
+    assert [entry.response_body for entry in kept][-1] == b"19"
+    assert [entry.id for entry in kept] == list(range(21 - len(kept), 21))
