@@ -244,3 +244,17 @@ def test_reset_loads_copies_so_fixtures_survive_changes(open_store: OpenStore) -
     assert store.get(ended.id).to_json() == ended.to_json()
     assert room.config == DEFAULT_CONFIG
     assert store.count() == 2
+
+
+def test_a_new_rooms_timestamp_is_now_to_the_millisecond_and_its_text_says_the_same() -> None:
+    store = RoomStore()
+    before = datetime.now(UTC) - timedelta(milliseconds=1)  # created_at drops sub-milliseconds
+    rooms = [store.create(f"Room {number}") for number in range(200)]
+    after = datetime.now(UTC)
+    for room in rooms:
+        assert before <= room.created_at <= after
+        assert room.created_at.microsecond % 1000 == 0
+        assert room.created_text == format_timestamp(room.created_at)
+        assert room.to_json()["created_at"] == room.created_text
+    ended = store.end(rooms[-1].id)
+    assert ended.ended_at is not None and ended.ended_at >= ended.created_at
