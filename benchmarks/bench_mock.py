@@ -214,17 +214,18 @@ def journal_cost(
     connections: int,
     pairs: int = JOURNAL_PAIRS,
     seconds: float = JOURNAL_SLICE_S,
-) -> dict[str, list[float]]:
-    """Per scenario, `pairs` ratios of the mock's throughput with its journal on to off.
+) -> dict[str, list[tuple[float, float]]]:
+    """Per scenario, `pairs` pairs of the mock's throughput with its journal on and off.
 
-    Each ratio comes from two short slices back to back (on then off, off then on the next
-    pair, so a drift within a pair cancels over the pairs), both from the same reset rooms.
-    This machine's speed swings by up to 2x within seconds: the three 5 s reps of the
-    throughput table, a few seconds apart, put a cost under 10% anywhere from 0.78 to 1.15.
+    Each pair is two short slices back to back (on then off, off then on the next pair, so
+    a drift within a pair cancels over the pairs), both from the same reset rooms. This
+    machine's speed swings by up to 2x within seconds: the three 5 s reps of the throughput
+    table, a few seconds apart, put a cost under 10% anywhere from 0.78 to 1.15, and single
+    pairs of 1 s slices anywhere from 0.43 to 1.28. See `journal_ratios` for the figures.
     """
     on, off = servers["mock"], servers["journal-off"]
     rooms = bench_rooms(ROOMS_IN_LIST)
-    ratios: dict[str, list[float]] = {}
+    found: dict[str, list[tuple[float, float]]] = {}
     for scenario in SCENARIOS:
         for pair in range(pairs):
             order = [("on", on), ("off", off)]
@@ -234,8 +235,17 @@ def journal_cost(
                 req = scenario.request(server.spec.base_path, "room_bench000500")
                 with alone(server, servers.values()):
                     rps[side] = generator(server.port, req, seconds, connections).rps
-            ratios.setdefault(scenario.name, []).append(rps["on"] / rps["off"])
-    return ratios
+            found.setdefault(scenario.name, []).append((rps["on"], rps["off"]))
+    return found
+
+
+def journal_ratios(pairs: list[tuple[float, float]]) -> tuple[float, list[float]]:
+    """The journal's cost: the fastest on-slice over the fastest off-slice, and each pair's
+    own ratio. A busy host only ever slows a slice down, so each side's fastest slice is the
+    nearest to the server's own speed (`timeit` reports its best for the same reason); the
+    pairs' ratios show the spread."""
+    fastest = max(on for on, _off in pairs) / max(off for _on, off in pairs)
+    return fastest, [on / off for on, off in pairs]
 
 
 def median_result(results: list[Result]) -> Result:
@@ -427,17 +437,18 @@ def main(argv: list[str] | None = None) -> int:
             list_far < max(1.5 * list_0, list_0 + 0.2),
         ],
     ]
-    kept = {name: statistics.median(ratios) for name, ratios in journal.items()}
+    costs = {name: journal_ratios(found) for name, found in journal.items()}
     checks.append(
         [
-            f"journal on (its size) / off, median of {pairs} pairs of "
-            f"{JOURNAL_SLICE_S:g} s (lowest-highest)",
+            f"journal on (its size) / off: fastest of {pairs} {JOURNAL_SLICE_S:g} s slices "
+            "each, paired (the pairs' median ratio, lowest-highest)",
             f">= {JOURNAL_COST_TARGET} each",
             ", ".join(
-                f"{name} {kept[name]:.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
-                for name, ratios in journal.items()
+                f"{name} {fastest:.2f} ({statistics.median(ratios):.2f}, "
+                f"{min(ratios):.2f}-{max(ratios):.2f})"
+                for name, (fastest, ratios) in costs.items()
             ),
-            min(kept.values()) >= JOURNAL_COST_TARGET,
+            min(fastest for fastest, _ratios in costs.values()) >= JOURNAL_COST_TARGET,
         ]
     )
     if "prism" in specs:
