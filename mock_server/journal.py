@@ -13,6 +13,7 @@ Reading masks credentials, parses bodies and pulls the violations out of problem
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import marshal
 import shlex
@@ -40,10 +41,16 @@ NOT_REPEATED = frozenset(("host", "content-length", "connection", "accept-encodi
 Headers = Sequence[tuple[bytes, bytes]]
 
 
+@functools.lru_cache(maxsize=1024)  # a server sees few names; each is looked at per request
 def is_sensitive(name: str) -> bool:
     """A header or query parameter whose value is a credential (shown as `***`)."""
     lowered = name.lower()
     return any(word in lowered for word in SENSITIVE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_sensitive_header(name: bytes) -> bool:
+    return is_sensitive(name.decode("latin-1"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +174,7 @@ def masked_headers(headers: Headers) -> Headers:
     """Credentials out before a header list leaves the request (the proxy's journal, the
     shared journal on Redis); reading masks them the same way, so what is shown is equal."""
     mask = MASK.encode()
-    return [
-        (name, mask if is_sensitive(name.decode("latin-1")) else value) for name, value in headers
-    ]
+    return [(name, mask if _is_sensitive_header(name) else value) for name, value in headers]
 
 
 def format_time(moment: float) -> str:

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -95,7 +96,8 @@ class Backend:
 @dataclass(frozen=True, eq=False)
 class Forwarded:
     """The backend's answer to one forwarded request: as sent (`raw_*`, passed back unchanged)
-    and as judged (`body` with its Content-Encoding undone)."""
+    and as judged (`body` with its Content-Encoding undone). The judges ask for its JSON and
+    its media type several times each, so each is worked out once."""
 
     method: str
     url: str
@@ -111,12 +113,17 @@ class Forwarded:
         return None if value is None else value.decode("latin-1")
 
     def json(self) -> Any:
+        """The body's JSON value (None when it is not JSON); the same object every time."""
+        return self._json
+
+    @cached_property
+    def _json(self) -> Any:
         try:
             return parse_json(self.body)
         except ValueError:
             return None
 
-    @property
+    @cached_property
     def media_type(self) -> str:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
 
