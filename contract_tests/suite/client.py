@@ -3,9 +3,9 @@ the run's `journal.py`) and keeps a ledger of the rooms the suite created so it 
 
 The suite runs against shared servers (staging), so it never assumes it is alone: it only
 reasons about rooms it created, and removes them when a scenario and the session end. Checks
-run at once, each with its own client (its own history and rooms) over one keep-alive
-connection pool (`shared_http`); a create or a delete waits while a check holds the room set
-still (`gate.py`).
+run at once, each with its own client (its own history and rooms) over the target's shared
+keep-alive connections (`HttpClients`); a create or a delete waits while a check holds the
+room set still (`gate.py`).
 """
 
 from __future__ import annotations
@@ -73,27 +73,71 @@ def moves_rooms(method: str, path: str) -> bool:
     return method == "DELETE" or (method == "POST" and path.rstrip("/").endswith("/rooms"))
 
 
-_shared: dict[tuple[str, float, tuple[tuple[str, str], ...]], httpx.Client] = {}
+MAX_IDLE_CLIENTS = 64
+
+
+class HttpClients:
+    """httpx clients to one target, each used by one thread at a time: a request borrows one
+    (with its kept-alive connection) and gives it back.
+
+    httpcore's connection pool (1.0.9, the newest) is not safe to share between threads: one
+    thread's pass over the pool can close a connection it has just handed to another thread
+    (encode/httpcore#1110), whose request then fails with `ReadError: [Errno 9] Bad file
+    descriptor` or waits out its timeout; the suite's race once saw that from a correct server.
+    A client no thread shares never takes that path. At most `MAX_IDLE_CLIENTS` wait idle; as
+    many exist as requests were ever in flight at once (the checks' and the race's threads).
+    """
+
+    def __init__(self, headers: dict[str, str], timeout: float) -> None:
+        self.headers, self.timeout = headers, timeout
+        self._idle: list[httpx.Client] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def borrowed(self) -> Iterator[httpx.Client]:
+        with self._lock:
+            client = self._idle.pop() if self._idle else None
+        if client is None:
+            client = httpx.Client(
+                headers=self.headers,
+                timeout=self.timeout,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            )
+        try:
+            yield client
+        finally:
+            with self._lock:
+                kept = not self._closed and len(self._idle) < MAX_IDLE_CLIENTS
+                if kept:
+                    self._idle.append(client)
+            if not kept:
+                client.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle, self._closed = self._idle, [], True
+        for client in idle:
+            client.close()
+
+
+_shared: dict[tuple[str, float, tuple[tuple[str, str], ...]], HttpClients] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_http(target: Target) -> httpx.Client:
-    """One keep-alive connection pool per target for every client of the process (httpx's
-    client is safe to share between threads)."""
+def shared_http(target: Target) -> HttpClients:
+    """The target's clients, one set for every check of the process."""
     key = (target.base_url, target.request_timeout, tuple(sorted(target.headers.items())))
     with _shared_lock:
         if key not in _shared:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64)
-            _shared[key] = httpx.Client(
-                headers=target.headers, timeout=target.request_timeout, limits=limits
-            )
+            _shared[key] = HttpClients(target.headers, target.request_timeout)
         return _shared[key]
 
 
 def close_shared() -> None:
     with _shared_lock:
-        for client in _shared.values():
-            client.close()
+        for clients in _shared.values():
+            clients.close()
         _shared.clear()
 
 
@@ -108,9 +152,7 @@ class ApiClient:
         """Rooms this client created and has not deleted."""
         self._own = not shared
         self._http = (
-            shared_http(target)
-            if shared
-            else httpx.Client(headers=target.headers, timeout=target.request_timeout)
+            shared_http(target) if shared else HttpClients(target.headers, target.request_timeout)
         )
 
     def close(self) -> None:
@@ -133,9 +175,11 @@ class ApiClient:
             content = orjson.dumps(json)
             sent_headers.setdefault("Content-Type", "application/json")
         started = time.time()
-        with ROOMS.changing() if moves_rooms(method, path) else nullcontext():
-            response = self._http.request(
-                method, self.target.url(path), content=content, headers=sent_headers, params=params
+        url = self.target.url(path)
+        gate = ROOMS.changing() if moves_rooms(method, path) else nullcontext()
+        with gate, self._http.borrowed() as http:
+            response = http.request(
+                method, url, content=content, headers=sent_headers, params=params
             )
         exchange = Exchange.of(response, {**self.target.headers, **sent_headers}, content, started)
         self.history.append(exchange)
