@@ -4,14 +4,12 @@ another thread's request, and what waits idle is bounded."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
-import pytest
 
 from contract_tests.suite.client import MAX_IDLE_CLIENTS, HttpClients
+from tests.support.servers import running_mock
 
 
 def test_requests_in_flight_at_once_each_hold_a_client_of_their_own() -> None:
@@ -54,54 +52,26 @@ def test_no_more_than_the_limit_wait_idle_and_the_rest_are_closed() -> None:
     assert late.is_closed  # a client given back after close() is closed, not kept
 
 
-class Echo(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        body = self.path.encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def echo() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_threads_sharing_the_clients_each_get_their_own_answers_over_kept_alive_connections(
-    echo: str,
-) -> None:
-    clients = HttpClients({}, 5.0)
-    answers: dict[str, str] = {}
+def test_threads_sharing_the_clients_each_get_their_own_answers_from_the_mock() -> None:
+    clients = HttpClients({}, 10.0)
+    answers: dict[str, object] = {}
     lock = threading.Lock()
 
-    def ask(number: int) -> None:
+    def ask(base_url: str, number: int) -> None:
         for request in range(25):
-            path = f"/{number}/{request}"
+            name = f"thread {number} room {request}"
             with clients.borrowed() as client:
-                text = client.get(echo + path).text
+                answer = client.post(base_url + "/rooms", json={"name": name})
             with lock:
-                answers[path] = text
+                answers[name] = answer.json().get("name")
 
-    workers = [threading.Thread(target=ask, args=(number,)) for number in range(16)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
+    with running_mock("--fixtures", "none") as base_url:
+        workers = [threading.Thread(target=ask, args=(base_url, n)) for n in range(16)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
     assert len(answers) == 16 * 25
-    assert all(path == text for path, text in answers.items())
+    assert all(sent == named for sent, named in answers.items())
     assert len(clients._idle) <= 16  # no more clients than requests were ever in flight
     clients.close()
