@@ -1,28 +1,35 @@
-"""The proxy's client to the backend: HTTP/1.1 over asyncio streams, a bounded pool of
+"""The proxy's client to the backend: HTTP/1.1 on asyncio protocols, a bounded pool of
 keep-alive connections, and httptools' C parser (the one uvicorn reads requests with) for the
 answers.
 
 httpx came first, and is what the rest of the kit uses; but in front of a backend that wrk
 gets answers from in 0.2 ms, its AsyncClient served 150 to 300 requests/s with 16 at once,
-where bare asyncio streams served 6,000 (`benchmarks/bench_proxy.py`). A proxy sends one kind
-of request to one origin, which is all this does: no redirects, no cookies, no retries but one
-for a kept-alive connection the backend had closed (and only for a method that may be sent
-twice). The caller bounds the time (`asyncio.timeout`); a connection whose exchange did not
-finish is closed, never reused.
+where bare asyncio streams served 6,000 (`benchmarks/bench_proxy.py`). Streams in turn cost a
+reader, a writer, a task wake-up per read and an `asyncio.timeout` per request; a protocol
+feeds the parser as bytes arrive and wakes the request once, when its answer is whole, and
+one timer bounds the exchange.
+
+A proxy sends one kind of request to one origin, which is all this does: no redirects, no
+cookies, no retries but one for a kept-alive connection the backend had closed (and only for
+a method that may be sent twice). `timeout_s` bounds the whole request (the wait for a slot,
+the connect, the exchange): TimeoutError past it. A connection whose exchange did not finish
+is closed, never reused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass, field
+from typing import Any, cast
 
 import httptools
 
-READ_BYTES = 64 * 1024
+HEAD_BYTES = 64 * 1024
+"""What an answer's status line and headers may add to its body's limit."""
 IDEMPOTENT = frozenset((b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS"))
 WITH_BODY = frozenset((b"POST", b"PUT", b"PATCH"))
 HttpHeaders = list[tuple[bytes, bytes]]
+Answer = tuple[int, HttpHeaders, bytes]
 
 
 class BackendError(Exception):
@@ -34,42 +41,129 @@ class BackendError(Exception):
         self.kind = kind
 
 
-@dataclass
-class Reply:
-    """One answer as the backend sent it: status, headers in order, the body as framed."""
+class Connection(asyncio.Protocol):
+    """One keep-alive connection to the backend, reading one answer at a time.
 
-    status: int = 0
-    headers: HttpHeaders = field(default_factory=list)
-    body: bytearray = field(default_factory=bytearray)
-    complete: bool = False
-    headers_done: bool = False
-    received: int = 0
-    limit: int = 0
+    `exchange` writes a request and returns a future of its answer; the parser's callbacks
+    build the answer as bytes arrive, and the future is settled once: with the answer, or
+    with a BackendError when the connection breaks or the answer goes over the limit."""
 
-    # httptools' callbacks
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self._answer: asyncio.Future[Answer] | None = None
+        self._parser: Any = None
+        self._head = False
+        self._status = 0
+        self._headers: HttpHeaders = []
+        self._body: list[bytes] = []
+        self._size = 0
+        self.received = 0
+        self.headers_done = False
+        self.keep_alive = True
+
+    # -- asyncio's callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        answer = self._answer
+        if answer is None or answer.done():
+            self.close()  # bytes nobody asked for: this connection cannot be trusted again
+            return
+        self.received += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail("broken", "sent what is not HTTP/1.1: an upgrade")
+        except httptools.HttpParserError as error:
+            self._fail("broken", f"sent what is not HTTP/1.1: {error}")
+        if not answer.done() and self.received > self.limit + HEAD_BYTES:
+            self._fail("too-large", f"The backend's answer is larger than {self.limit} bytes.")
+
+    def eof_received(self) -> bool | None:
+        return None  # the transport closes itself; connection_lost settles the answer
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._answer is None or self._answer.done():
+            return
+        if self.headers_done and self._delimited_by_close():
+            self.keep_alive = False
+            self._settle()
+            return
+        reason = "the connection closed"
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc) or type(exc).__name__
+        self._fail("broken", f"broke off its answer: {reason}")
+
+    # -- httptools' callbacks
+
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
+        self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        self._status = self._parser.get_status_code()
+        if 100 <= self._status < 200:
+            return  # an interim answer: its message ends, and the real one follows
         self.headers_done = True
+        self.keep_alive = self._parser.should_keep_alive()
+        if self._head:
+            self._settle()
 
     def on_body(self, chunk: bytes) -> None:
-        self.body += chunk
+        self._body.append(chunk)
+        self._size += len(chunk)
+        if self._size > self.limit:
+            self._fail("too-large", f"The backend's answer is larger than {self.limit} bytes.")
 
     def on_message_complete(self) -> None:
-        self.complete = True
+        if not self.headers_done:  # an interim answer ended: the parser reads on to the next
+            self._headers = []
+            return
+        self._settle()
 
+    # -- one exchange
 
-@dataclass
-class Connection:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    def exchange(self, data: bytes, head: bool) -> asyncio.Future[Answer]:
+        """Send `data` (a whole request); the future of its answer."""
+        assert self.transport is not None
+        loop = asyncio.get_running_loop()
+        self._answer = loop.create_future()
+        self._parser = httptools.HttpResponseParser(self)
+        self._head = head
+        self._status, self._headers, self._body, self._size = 0, [], [], 0
+        self.received, self.headers_done, self.keep_alive = 0, False, True
+        self.transport.write(data)
+        return self._answer
 
-    def usable(self) -> bool:
-        return not (self.reader.at_eof() or self.writer.is_closing())
+    def reusable(self) -> bool:
+        return not self.closed and self.keep_alive and self.transport is not None
 
     def close(self) -> None:
-        self.writer.close()
+        if self.transport is not None and not self.closed:
+            self.closed = True
+            self.transport.close()
+
+    def _settle(self) -> None:
+        if self._answer is not None and not self._answer.done():
+            body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+            self._answer.set_result((self._status, self._headers, body))
+
+    def _fail(self, kind: str, message: str) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_exception(BackendError(kind, message))
+        self.close()
+
+    def _delimited_by_close(self) -> bool:
+        """An answer with neither a length nor chunks ends when the connection does."""
+        names = {name.lower() for name, _value in self._headers}
+        if b"content-length" in names:
+            return False
+        encoding = b",".join(v for k, v in self._headers if k.lower() == b"transfer-encoding")
+        return b"chunked" not in encoding.lower()
 
 
 class BackendClient:
@@ -86,88 +180,67 @@ class BackendClient:
         self._idle: list[Connection] = []
 
     async def request(
-        self, method: str, target: bytes, headers: HttpHeaders, body: bytes
-    ) -> tuple[int, HttpHeaders, bytes]:
+        self, method: str, target: bytes, headers: HttpHeaders, body: bytes, timeout_s: float
+    ) -> Answer:
         """The backend's answer: status, headers, body (its framing undone, its
-        Content-Encoding kept)."""
+        Content-Encoding kept); TimeoutError past `timeout_s`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         verb = method.encode("ascii")
-        head = self._head(verb, target, headers, body)
-        async with self._slots:
+        data = self._head(verb, target, headers, body) + body
+        if self._slots.locked():
+            await asyncio.wait_for(self._slots.acquire(), timeout_s)
+        else:
+            await self._slots.acquire()
+        try:
             while self._idle:
                 connection = self._idle.pop()
-                if connection.usable():
+                if connection.reusable():
                     break
                 connection.close()
             else:
-                connection = await self._connect()
-                return await self._exchange(connection, verb, head, body, retry=False)
-            return await self._exchange(connection, verb, head, body, retry=verb in IDEMPOTENT)
+                connection = await self._connect(deadline - loop.time())
+                return await self._exchange(connection, verb, data, deadline, retry=False)
+            return await self._exchange(connection, verb, data, deadline, retry=verb in IDEMPOTENT)
+        finally:
+            self._slots.release()
 
     async def _exchange(
-        self, connection: Connection, verb: bytes, head: bytes, body: bytes, retry: bool
-    ) -> tuple[int, HttpHeaders, bytes]:
-        reply = Reply(limit=self.max_bytes)
+        self, connection: Connection, verb: bytes, data: bytes, deadline: float, retry: bool
+    ) -> Answer:
         finished = False
         try:
             try:
-                await self._send_and_read(connection, verb, head + body, reply)
-            except (OSError, BackendError) as error:
-                stale = isinstance(error, OSError) or error.kind == "broken"
-                if not (retry and stale and reply.received == 0):
+                answer = await _within(connection.exchange(data, verb == b"HEAD"), deadline)
+            except BackendError as error:
+                if not (retry and error.kind == "broken" and connection.received == 0):
                     raise
                 connection.close()  # kept alive, but the backend had closed it: once more
-                connection = await self._connect()
-                reply = Reply(limit=self.max_bytes)
-                await self._send_and_read(connection, verb, head + body, reply)
+                connection = await self._connect(deadline - asyncio.get_running_loop().time())
+                answer = await _within(connection.exchange(data, verb == b"HEAD"), deadline)
             finished = True
-        except OSError as error:
-            reason = error.strerror or str(error) or type(error).__name__
-            raise BackendError("broken", f"broke off its answer: {reason}") from None
         finally:
-            if finished and _keeps_alive(reply):
+            if finished and connection.reusable():
                 self._idle.append(connection)
             else:
                 connection.close()
-        return reply.status, reply.headers, bytes(reply.body)
+        return answer
 
-    async def _send_and_read(
-        self, connection: Connection, verb: bytes, data: bytes, reply: Reply
-    ) -> None:
-        connection.writer.write(data)
-        parser = httptools.HttpResponseParser(reply)
-        while not reply.complete:
-            chunk = await connection.reader.read(READ_BYTES)
-            if not chunk:
-                if reply.headers_done and _delimited_by_close(reply):
-                    reply.complete = True
-                    break
-                raise BackendError("broken", "broke off its answer: the connection closed")
-            reply.received += len(chunk)
-            try:
-                parser.feed_data(chunk)
-            except httptools.HttpParserError as error:
-                raise BackendError("broken", f"sent what is not HTTP/1.1: {error}") from None
-            if len(reply.body) > reply.limit or reply.received > reply.limit + READ_BYTES:
-                limit = reply.limit
-                raise BackendError(
-                    "too-large", f"The backend's answer is larger than {limit} bytes."
-                )
-            reply.status = parser.get_status_code()
-            if verb == b"HEAD" and reply.headers_done:
-                reply.complete = True
-            if reply.complete and 100 <= reply.status < 200:  # an interim answer: read on
-                parser = httptools.HttpResponseParser(reply)
-                reply.headers.clear()
-                reply.complete = reply.headers_done = False
-
-    async def _connect(self) -> Connection:
+    async def _connect(self, timeout_s: float) -> Connection:
+        loop = asyncio.get_running_loop()
+        limit = self.max_bytes
         try:
-            reader, writer = await asyncio.open_connection(
-                self.host, self.port, ssl=self.ssl, limit=READ_BYTES
+            _transport, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: Connection(limit), self.host, self.port, ssl=self.ssl
+                ),
+                max(timeout_s, 0.0),
             )
-        except (OSError, ssl.SSLError) as error:
+        except TimeoutError:
+            raise
+        except (OSError, ssl.SSLError) as error:  # TimeoutError is an OSError: it goes first
             raise BackendError("connect", error.strerror or str(error)) from None
-        return Connection(reader, writer)
+        return connection
 
     def _head(self, verb: bytes, target: bytes, headers: HttpHeaders, body: bytes) -> bytes:
         lines = [verb + b" " + target + b" HTTP/1.1", b"host: " + self.authority]
@@ -182,16 +255,17 @@ class BackendClient:
             connection.close()
 
 
-def _header(reply: Reply, name: bytes) -> bytes | None:
-    return next((value for key, value in reply.headers if key.lower() == name), None)
+async def _within(answer: asyncio.Future[Answer], deadline: float) -> Answer:
+    """The answer, or TimeoutError at `deadline` (one timer, no task: `asyncio.timeout` and
+    `wait_for` cost a request more than the rest of this client's own work)."""
+    loop = asyncio.get_running_loop()
 
+    def time_out() -> None:
+        if not answer.done():
+            answer.set_exception(TimeoutError())
 
-def _delimited_by_close(reply: Reply) -> bool:
-    """An answer with neither a length nor chunks ends when the connection does."""
-    encoding = (_header(reply, b"transfer-encoding") or b"").lower()
-    return _header(reply, b"content-length") is None and b"chunked" not in encoding
-
-
-def _keeps_alive(reply: Reply) -> bool:
-    connection = (_header(reply, b"connection") or b"").lower()
-    return b"close" not in connection and not _delimited_by_close(reply)
+    timer = loop.call_at(deadline, time_out)
+    try:
+        return await answer
+    finally:
+        timer.cancel()

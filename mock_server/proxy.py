@@ -17,7 +17,6 @@ are stored), to the log (one line each) and to the session's report (proxy_repor
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -326,8 +325,8 @@ class Proxy:
         ]
         method, timeout, origin = scope["method"], self.settings.timeout_s, self.backend.origin
         try:
-            async with asyncio.timeout(timeout):
-                status, raw_headers, raw = await self.client.request(method, target, headers, body)
+            answer = await self.client.request(method, target, headers, body, timeout)
+            status, raw_headers, raw = answer
         except TimeoutError:
             raise BackendFailed(504, f"The backend did not answer within {timeout:g} s.") from None
         except BackendError as error:

@@ -244,6 +244,30 @@ def test_chunked_and_close_delimited_answers_pass_whole() -> None:
         assert rules == set()
 
 
+def test_an_interim_answer_is_read_past_and_the_final_one_passes() -> None:
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n"
+    final = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+    with (
+        raw_backend(answering(interim + final % len(ROOM), ROOM)) as backend,  # type: ignore[arg-type]
+        proxying(backend) as proxy,
+    ):
+        got = httpx.get(f"{proxy.base_url}/rooms/room_abc123")
+        rules = proxy.rules("backend")
+    assert got.status_code == 200
+    assert got.content == ROOM
+    assert "link" not in got.headers  # the interim answer's headers are not the final one's
+    assert rules == set()
+
+
+def test_an_answer_that_is_not_http_is_a_502() -> None:
+    with (
+        raw_backend(answering(b"SSH-2.0-OpenSSH_9.2\r\n", b"")) as backend,  # type: ignore[arg-type]
+        proxying(backend) as proxy,
+    ):
+        answer = httpx.get(f"{proxy.base_url}/rooms")
+    assert_problem(answer, 502, "sent what is not HTTP/1.1")
+
+
 def test_a_compressed_answer_passes_compressed_and_is_judged_uncompressed() -> None:
     packed = gzip.compress(ROOM)
     head = (
