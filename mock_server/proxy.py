@@ -29,7 +29,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from rooms_spec.answer_rules import CLIENT_REQUEST, Documented, broken
+from rooms_spec.answer_rules import CLIENT_REQUEST, broken, documented
 
 from .api import Api
 from .backend_client import BackendClient, BackendError
@@ -251,10 +251,10 @@ class Proxy:
             response, _operation, _made_up = await api.answer(scope, _replay(body, receive))
             await self._send_response(response, scope, receive, send, exchange)
             return
-        documented = Documented(api.spec, api.validators, exchange.operation)
+        said = documented(api.spec, api.validators, exchange.operation)
         found = [
             Finding(rule.id, "backend", problem_text)
-            for rule, problem_text in broken(documented, forwarded, valid)
+            for rule, problem_text in broken(said, forwarded, valid)
         ]
         exchange.findings = (*exchange.findings, *found)
         if self.recorder is not None and not found and forwarded.status < 300:

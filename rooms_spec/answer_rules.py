@@ -14,8 +14,9 @@ anything with the few fields of `Answered` (the suite's `Exchange`, the proxy's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin
 
@@ -131,11 +132,14 @@ class Answered(Protocol):
 @dataclass(frozen=True)
 class Documented:
     """What the spec says of the operation an answer is for (`operation` None: a request no
-    operation of the spec answers)."""
+    operation of the spec answers). What it looks up for a status is kept (a status is three
+    digits, so at most a thousand of each): a proxy judges every answer by one of these."""
 
     spec: Spec
     validators: Validators
     operation: str | None
+    _nodes: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
+    _required: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def responses(self) -> dict[str, Any]:
         if self.operation is None:
@@ -143,9 +147,34 @@ class Documented:
         return self.spec.operations[self.operation].responses
 
     def response(self, status: int) -> dict[str, Any] | None:
-        responses = self.responses()
-        node = responses.get(str(status), responses.get("default"))
-        return None if node is None else self.spec.follow(node)[0]
+        try:
+            return self._nodes[status]
+        except KeyError:
+            responses = self.responses()
+            node = responses.get(str(status), responses.get("default"))
+            found = None if node is None else self.spec.follow(node)[0]
+            self._nodes[status] = found
+            return found
+
+    def required_headers(self, status: int) -> tuple[str, ...]:
+        """The headers the response for `status` must carry."""
+        try:
+            return self._required[status]
+        except KeyError:
+            node = self.response(status)
+            headers = ((node or {}).get("headers") or {}).items()
+            required = tuple(
+                name for name, header in headers if self.spec.follow(header)[0].get("required")
+            )
+            self._required[status] = required
+            return required
+
+
+@lru_cache(maxsize=32)
+def documented(spec: Spec, validators: Validators, operation: str | None) -> Documented:
+    """The one `Documented` of an operation, with what it has looked up (a few operations of
+    the one spec in use, or of the last few after reloads)."""
+    return Documented(spec, validators, operation)
 
 
 def created_id(exchange: Answered) -> str | None:
@@ -252,10 +281,8 @@ def media_type(documented: Documented, exchange: Answered) -> str | None:
 
 
 def headers(documented: Documented, exchange: Answered) -> str | None:
-    node = documented.response(exchange.status)
-    for name, header in ((node or {}).get("headers") or {}).items():
-        header = documented.spec.follow(header)[0]
-        if header.get("required") and exchange.header(name) is None:
+    for name in documented.required_headers(exchange.status):
+        if exchange.header(name) is None:
             return f"the {exchange.status} has no {name} header"
     return None
 

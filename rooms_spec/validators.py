@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import FormatChecker
@@ -153,6 +153,8 @@ class Validators:
         self.registry: Registry = spec.registry
         self.fast_checks = FastChecks(SPEC_URI, spec.document, {"date-time": _is_utc_datetime})
         self.for_pointer = cache(self._for_pointer)
+        # A proxy asks for every answer it judges; the media type is the backend's, so bounded.
+        self.response = lru_cache(maxsize=1024)(self._response)  # type: ignore[method-assign]
 
     def _for_pointer(self, pointer: str) -> SchemaValidator:
         return self._validator_of({"$ref": f"{SPEC_URI}#{pointer}"})
@@ -184,6 +186,11 @@ class Validators:
         self, operation_id: str, status: int | str, media_type: str
     ) -> SchemaValidator | None:
         """The validator of one documented response body, or None if none is documented."""
+        return self._response(operation_id, status, media_type)
+
+    def _response(
+        self, operation_id: str, status: int | str, media_type: str
+    ) -> SchemaValidator | None:
         operation = self.spec.operations[operation_id]
         key = str(status) if str(status) in operation.responses else "default"
         if key not in operation.responses:

@@ -67,7 +67,9 @@ class Context:
     def documented(self, exchange: Exchange) -> Documented:
         """What the spec says of the operation `exchange` is for."""
         operation = self.operation(exchange)
-        return Documented(self.spec, self.validators, None if operation == OTHER else operation)
+        return shared.documented(
+            self.spec, self.validators, None if operation == OTHER else operation
+        )
 
 
 @cache
