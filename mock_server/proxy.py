@@ -325,8 +325,9 @@ class Proxy:
         ]
         method, timeout, origin = scope["method"], self.settings.timeout_s, self.backend.origin
         try:
-            answer = await self.client.request(method, target, headers, body, timeout)
-            status, raw_headers, raw = answer
+            status, raw_headers, raw = await self.client.request(
+                method, target, headers, body, timeout
+            )
         except TimeoutError:
             raise BackendFailed(504, f"The backend did not answer within {timeout:g} s.") from None
         except BackendError as error:

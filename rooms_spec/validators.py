@@ -154,7 +154,7 @@ class Validators:
         self.fast_checks = FastChecks(SPEC_URI, spec.document, {"date-time": _is_utc_datetime})
         self.for_pointer = cache(self._for_pointer)
         # A proxy asks for every answer it judges; the media type is the backend's, so bounded.
-        self.response = lru_cache(maxsize=1024)(self._response)  # type: ignore[method-assign]
+        self.response = lru_cache(maxsize=1024)(self._response)
 
     def _for_pointer(self, pointer: str) -> SchemaValidator:
         return self._validator_of({"$ref": f"{SPEC_URI}#{pointer}"})
@@ -182,15 +182,11 @@ class Validators:
         where = operation.pointer + "/requestBody"
         return self._media_validator(operation.request_body, media_type, where)
 
-    def response(
-        self, operation_id: str, status: int | str, media_type: str
-    ) -> SchemaValidator | None:
-        """The validator of one documented response body, or None if none is documented."""
-        return self._response(operation_id, status, media_type)
-
     def _response(
         self, operation_id: str, status: int | str, media_type: str
     ) -> SchemaValidator | None:
+        """The validator of one documented response body, or None if none is documented
+        (`response`, the same kept in an LRU)."""
         operation = self.spec.operations[operation_id]
         key = str(status) if str(status) in operation.responses else "default"
         if key not in operation.responses:
