@@ -54,7 +54,11 @@ class Connection(asyncio.Protocol):
         self.closed = False
         self._answer: asyncio.Future[Answer] | None = None
         self._parser: Any = None
-        self._head = False
+        self._begin(head=False)
+
+    def _begin(self, head: bool) -> None:
+        """Forget the last answer: what one exchange reads starts here."""
+        self._head = head
         self._status = 0
         self._headers: HttpHeaders = []
         self._body: list[bytes] = []
@@ -81,7 +85,7 @@ class Connection(asyncio.Protocol):
         except httptools.HttpParserError as error:
             self._fail("broken", f"sent what is not HTTP/1.1: {error}")
         if not answer.done() and self.received > self.limit + HEAD_BYTES:
-            self._fail("too-large", f"The backend's answer is larger than {self.limit} bytes.")
+            self._too_large()
 
     def eof_received(self) -> bool | None:
         return None  # the transport closes itself; connection_lost settles the answer
@@ -117,7 +121,7 @@ class Connection(asyncio.Protocol):
         self._body.append(chunk)
         self._size += len(chunk)
         if self._size > self.limit:
-            self._fail("too-large", f"The backend's answer is larger than {self.limit} bytes.")
+            self._too_large()
 
     def on_message_complete(self) -> None:
         if not self.headers_done:  # an interim answer ended: the parser reads on to the next
@@ -133,9 +137,7 @@ class Connection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._answer = loop.create_future()
         self._parser = httptools.HttpResponseParser(self)
-        self._head = head
-        self._status, self._headers, self._body, self._size = 0, [], [], 0
-        self.received, self.headers_done, self.keep_alive = 0, False, True
+        self._begin(head)
         self.transport.write(data)
         return self._answer
 
@@ -156,6 +158,9 @@ class Connection(asyncio.Protocol):
         if self._answer is not None and not self._answer.done():
             self._answer.set_exception(BackendError(kind, message))
         self.close()
+
+    def _too_large(self) -> None:
+        self._fail("too-large", f"The backend's answer is larger than {self.limit} bytes.")
 
     def _delimited_by_close(self) -> bool:
         """An answer with neither a length nor chunks ends when the connection does."""
