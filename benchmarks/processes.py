@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,19 @@ class Running:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
         return int(line.split()[1]) / 1024
+
+    def cpu_s(self) -> float:
+        """CPU time the server process has used so far, all its threads, in seconds.
+
+        From each thread's `/proc/PID/task/TID/schedstat` (nanoseconds on the CPU, Linux),
+        not `stat`'s utime and stime, which count in 10 ms ticks: too coarse for a 1 s slice.
+        A thread that ends between the listing and the read is skipped.
+        """
+        total = 0
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
 
 
 def free_port() -> int:
@@ -100,11 +113,12 @@ def _signal(process: subprocess.Popen[bytes], number: int) -> None:
 
 
 @contextmanager
-def alone(measured: Running, servers: Iterable[Running]) -> Iterator[None]:
-    """`measured` with every other server paused (SIGSTOP to its process group), then
-    resumed: what they do in the background, a JVM's collector after its load, a Node
-    timer, cannot run on the core `measured` is being timed on."""
-    others = [server for server in servers if server is not measured]
+def alone(measured: Running | Collection[Running], servers: Iterable[Running]) -> Iterator[None]:
+    """`measured` (one server or several) with every other server paused (SIGSTOP to its
+    process group), then resumed: what they do in the background, a JVM's collector after
+    its load, a Node timer, cannot run on the core `measured` is being timed on."""
+    kept = {id(measured)} if isinstance(measured, Running) else {id(one) for one in measured}
+    others = [server for server in servers if id(server) not in kept]
     for server in others:
         _signal(server.process, signal.SIGSTOP)
     try:

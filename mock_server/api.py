@@ -31,7 +31,7 @@ from .dispatch import Dispatcher
 from .faults import Faults, Rule, forced_answer, sample_answer
 from .guard import BODY, Answer, BodyTooLarge, ClientDisconnected, RequestGuard, receive_body
 from .handlers import StoreDown
-from .journal import Journal, kept
+from .journal import Journal
 from .strict import strict_response
 from .wire import break_connection, dribble, transport_of
 
@@ -95,7 +95,10 @@ class Api:
         except ClientDisconnected:
             return  # there is no one to answer; the journal shows no status
         finally:
-            self._write(scope, arrived, started, operation, status, headers, body, None, forced)
+            operation_id = operation.operation_id if operation is not None else None
+            self.journal.record(
+                scope, arrived, started, operation_id, status, headers, body, None, forced
+            )
         if logger.isEnabledFor(logging.DEBUG):
             _log(scope, status, started, _problem_summary(response))
 
@@ -147,44 +150,15 @@ class Api:
         finally:
             if self.journal.size:
                 fault = rule.id if rule is not None else None
-                self._write(
-                    scope, arrived, started, operation, status, headers, body, fault, forced
+                operation_id = operation.operation_id if operation is not None else None
+                self.journal.record(
+                    scope, arrived, started, operation_id, status, headers, body, fault, forced
                 )
             if logger.isEnabledFor(logging.DEBUG):
                 suffix = "" if response is None else _problem_summary(response)
                 if rule is not None:
                     suffix += f" (fault rule {rule.id})"
                 _log(scope, status, started, suffix)
-
-    def _write(
-        self,
-        scope: Scope,
-        arrived: float,
-        started: float,
-        operation: Operation | None,
-        status: int | None,
-        headers: Sequence[tuple[bytes, bytes]],
-        body: bytes | memoryview,
-        fault: str | None,
-        forced: bool,
-    ) -> None:
-        """One journal entry for the request in `scope` (positional: this runs for every
-        request)."""
-        self.journal.record(
-            arrived,
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b""),
-            scope.get("headers", ()),
-            kept(scope.get(BODY, b"")),
-            operation.operation_id if operation is not None else None,
-            status,
-            headers,
-            kept(bytes(body)),
-            (time.perf_counter() - started) * 1000,
-            fault,
-            forced,
-        )
 
     async def _drain(self, scope: Scope, receive: Receive) -> None:
         """Read the body an answer forced by a rule does not need (for the journal),
