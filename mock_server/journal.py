@@ -1,9 +1,8 @@
 """The request journal: what the API was asked and what it answered, in a bounded ring.
 
 Recording is on the API's hot path, so it keeps the raw pieces (the scope's header
-list, the body bytes, the response it sent), marshalled into one `bytes`, and does all
-the formatting when someone reads the journal: the cost per request is one C call and a
-`deque.append`.
+list, the body bytes, the response it sent) as one tuple, marshals them 32 entries at a
+time into one `bytes`, and does all the formatting when someone reads the journal.
 Reading masks credentials, parses bodies and pulls the violations out of problems.
 
     GET    /_mock/requests?operation=&method=&path=&status=&since=&limit=
