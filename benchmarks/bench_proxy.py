@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from loadgen import Request, Result
 from processes import Running, ServerSpec, request, running
 
 ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 P50_ADDED_TARGET_MS = 1.0
 THROUGHPUT_TARGET = 0.7
 SCENARIOS = {"get": ("GET", "/rooms/{id}", b""), "create": ("POST", "/rooms", CREATE_BODY)}
@@ -69,6 +71,13 @@ def proxy_spec(backend: Running) -> ServerSpec:
     return ServerSpec("proxy", spec.command, spec.base_path, spec.ready_path)
 
 
+def bare_spec(backend: Running) -> ServerSpec:
+    """bare_forwarder.py: the least any Python forwarder does, the floor of the proxy's cost."""
+    command = (sys.executable, str(HERE / "bare_forwarder.py"), "--port", "{port}")
+    command += ("--backend-port", str(backend.port))
+    return ServerSpec("bare", command, "/api/v1", "/api/v1/rooms")
+
+
 def a_room(backend: Running) -> str:
     status, body = request(backend.port, "POST", "/api/v1/rooms", CREATE_BODY)
     if status != 201:
@@ -83,11 +92,17 @@ def measure(
     duration: float,
     connections: int,
     reps: int,
-) -> dict[tuple[str, str, int], Result]:
-    """Each scenario on both servers, one connection then `connections`, interleaved `reps`
-    times (the order reversed every other rep); the median rep of each."""
+) -> tuple[dict[tuple[str, str, int], Result], dict[tuple[str, str], float]]:
+    """Each scenario on every server, one connection then `connections`, interleaved `reps`
+    times (the order reversed every other rep): the median rep of each; and, of the runs
+    with `connections`, the median CPU per request (µs) of the server driven and, through a
+    forwarder, of the backend behind it (`(scenario, "proxy:direct")`). CPU time is what the
+    host's swings move least: a neighbour that takes the core delays the work, it is not
+    counted in it."""
     run = generator  # (port, request, seconds, connections) -> Result
+    backend = servers["direct"]
     found: dict[tuple[str, str, int], list[Result]] = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
     for name, (method, path, body) in SCENARIOS.items():
         for rep in range(reps):
             order = list(servers.items())
@@ -96,15 +111,25 @@ def measure(
                 if rep == 0:
                     run(server.port, req, 1.0, connections)  # type: ignore[operator]
                 for conns in (1, connections):
+                    before = server.cpu_s(), backend.cpu_s()
                     result = run(server.port, req, duration, conns)  # type: ignore[operator]
+                    used = server.cpu_s() - before[0], backend.cpu_s() - before[1]
                     found.setdefault((name, server_name, conns), []).append(result)
+                    if conns == connections and result.requests:
+                        per_request = [1e6 * seconds / result.requests for seconds in used]
+                        cpu.setdefault((name, server_name), []).append(per_request[0])
+                        if server is not backend:
+                            cpu.setdefault((name, f"{server_name}:direct"), []).append(
+                                per_request[1]
+                            )
                     print(
                         f"  {name} {server_name} x{conns}: {result.rps:,.0f}/s "
                         f"p50 {result.p50_ms:.2f} ms",
                         file=sys.stderr,
                         flush=True,
                     )
-    return {key: median_result(results) for key, results in found.items()}
+    results = {key: median_result(runs) for key, runs in found.items()}
+    return results, {key: statistics.median(values) for key, values in cpu.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,10 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     generator_name, generator = choose_generator(args.generator)
     with running(reference_spec(), SERVER_CORE) as backend:
         room = a_room(backend)
-        with running(proxy_spec(backend), CLIENT_CORE) as proxy:
-            results = measure(
+        with (
+            running(proxy_spec(backend), CLIENT_CORE) as proxy,
+            running(bare_spec(backend), CLIENT_CORE) as bare,
+        ):
+            results, cpu = measure(
                 generator,
-                {"direct": backend, "proxy": proxy},
+                {"direct": backend, "proxy": proxy, "bare": bare},
                 room,
                 duration,
                 args.connections,
@@ -139,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in SCENARIOS:
         direct_1, proxy_1 = results[(name, "direct", 1)], results[(name, "proxy", 1)]
         direct_n, proxy_n = results[(name, "direct", conns)], results[(name, "proxy", conns)]
+        bare_n = results[(name, "bare", conns)]
         added = proxy_1.p50_ms - direct_1.p50_ms
         share = proxy_n.rps / direct_n.rps if direct_n.rps else 0.0
         verdicts += [added <= P50_ADDED_TARGET_MS, share >= THROUGHPUT_TARGET]
@@ -151,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                 fmt_rps(direct_n),
                 fmt_rps(proxy_n),
                 ratio(proxy_n.rps, direct_n.rps),
+                fmt_rps(bare_n),
+                ratio(bare_n.rps, direct_n.rps),
             ]
         )
     header = [
@@ -161,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         f"direct req/s (x{conns})",
         f"proxy req/s (x{conns})",
         "proxy/direct",
+        f"bare forwarder req/s (x{conns})",
+        "bare/direct",
     ]
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())  # others on the machine
     print(
@@ -168,6 +201,19 @@ def main(argv: list[str] | None = None) -> int:
         f"core {CLIENT_CORE}; {duration:g} s runs, {reps} rep(s), median; load average {load}"
     )
     for line in table(header, rows):
+        print(line)
+    print(f"\nCPU per request, µs (x{conns}, median of the reps; each process's /proc counters)")
+    cpu_header = ["scenario", "backend, direct", "proxy", "backend, behind the proxy"]
+    cpu_header += ["bare forwarder", "backend, behind it"]
+    cpu_rows = [
+        [name]
+        + [
+            f"{cpu[name, key]:.0f}"
+            for key in ("direct", "proxy", "proxy:direct", "bare", "bare:direct")
+        ]
+        for name in SCENARIOS
+    ]
+    for line in table(cpu_header, cpu_rows):
         print(line)
     print(
         f"targets: p50 added <= {P50_ADDED_TARGET_MS:g} ms, proxy/direct >= "
