@@ -15,6 +15,7 @@ import fnmatch
 import functools
 import json
 import marshal
+import operator
 import shlex
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -177,6 +178,11 @@ def _is_problem(headers: Headers) -> bool:
 def masked_headers(headers: Headers) -> Headers:
     """Credentials out before a header list leaves the request (the proxy's journal, the
     shared journal on Redis); reading masks them the same way, so what is shown is equal."""
+    for name, _value in headers:
+        if _is_sensitive_header(name):
+            break
+    else:
+        return headers  # nothing to mask (most lists): the list itself, which nobody changes
     mask = MASK.encode()
     return [(name, mask if _is_sensitive_header(name) else value) for name, value in headers]
 
@@ -341,6 +347,7 @@ class Filters:
 
 
 ENTRY_FIELDS = tuple(Entry.__dataclass_fields__)
+_fields_of = operator.attrgetter(*ENTRY_FIELDS)  # an Entry's fields as a tuple, in one call
 CONTRACT_AT = ENTRY_FIELDS.index("contract")
 # marshal's version 2 writes no back-references: it is the fastest to write and the ring is
 # read only by the process that wrote it.
@@ -416,7 +423,7 @@ class Journal:
             self._seal()
 
     def add(self, entry: Entry) -> None:
-        fields = [getattr(entry, name) for name in ENTRY_FIELDS]
+        fields = list(_fields_of(entry))
         fields[CONTRACT_AT] = [(f.rule, f.side, f.message) for f in entry.contract]
         self._waiting.append(tuple(fields))
         if len(self._waiting) >= BATCH:

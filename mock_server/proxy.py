@@ -83,7 +83,7 @@ class Backend:
         assert parts.hostname is not None  # check_backend_url says so
         return cls(parts.scheme, parts.hostname, port, base_path.rstrip(b"/"))
 
-    @property
+    @cached_property  # asked on every request
     def origin(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
@@ -92,39 +92,58 @@ class Backend:
         return self.origin + self.base_path.decode("ascii")
 
 
-@dataclass(frozen=True, eq=False)
+_UNREAD = object()
+
+
 class Forwarded:
     """The backend's answer to one forwarded request: as sent (`raw_*`, passed back unchanged)
-    and as judged (`body` with its Content-Encoding undone). The judges ask for its JSON and
-    its media type several times each, so each is worked out once."""
+    and as judged (`body` with its Content-Encoding undone).
 
-    method: str
-    url: str
-    status: int
-    raw_headers: HttpHeaders
-    raw_body: bytes
-    body: bytes
+    The judges ask for its headers, its media type and its JSON several times each, so the
+    headers are read once into a dict (the first value of each name, as `header` gives),
+    and the JSON parsed on first use. A plain class with slots: a frozen dataclass and
+    `cached_property` (which takes a lock in Python 3.11) cost a proxied request more than
+    most of its judges."""
+
+    __slots__ = (
+        "_headers",
+        "_json",
+        "body",
+        "media_type",
+        "method",
+        "raw_body",
+        "raw_headers",
+        "status",
+        "url",
+    )
+
+    def __init__(
+        self, method: str, url: str, status: int, raw_headers: HttpHeaders, raw_body: bytes
+    ) -> None:
+        self.method, self.url, self.status = method, url, status
+        self.raw_headers, self.raw_body = raw_headers, raw_body
+        headers: dict[bytes, bytes] = {}
+        for name, value in raw_headers:
+            headers.setdefault(name.lower(), value)
+        self._headers = headers
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        self.media_type = content_type.split(";", 1)[0].strip().lower()
+        encoded = b"content-encoding" in headers
+        self.body = _decoded(status, raw_headers, raw_body) if encoded else raw_body
+        self._json: Any = _UNREAD
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower().encode("latin-1")
-        found = (value for key, value in self.raw_headers if key.lower() == wanted)
-        value = next(found, None)
+        value = self._headers.get(name.lower().encode("latin-1"))
         return None if value is None else value.decode("latin-1")
 
     def json(self) -> Any:
         """The body's JSON value (None when it is not JSON); the same object every time."""
+        if self._json is _UNREAD:
+            try:
+                self._json = parse_json(self.body)
+            except ValueError:
+                self._json = None
         return self._json
-
-    @cached_property
-    def _json(self) -> Any:
-        try:
-            return parse_json(self.body)
-        except ValueError:
-            return None
-
-    @cached_property
-    def media_type(self) -> str:
-        return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
 
     @property
     def path(self) -> str:
@@ -317,12 +336,7 @@ class Proxy:
         """Ask the backend; BackendFailed when it cannot be reached, read or waited for."""
         query: bytes = scope.get("query_string", b"")
         target = self.backend.base_path + rest + (b"?" + query if query else b"")
-        listed = _connection_listed(scope["headers"])
-        headers = [
-            (name, value)
-            for name, value in scope["headers"]
-            if name.lower() not in NOT_FORWARDED and name.lower() not in listed
-        ]
+        headers = _forwarded_headers(scope["headers"])
         method, timeout, origin = scope["method"], self.settings.timeout_s, self.backend.origin
         try:
             status, raw_headers, raw = await self.client.request(
@@ -338,7 +352,7 @@ class Proxy:
                 raise BackendFailed(502, detail) from None
             raise BackendFailed(502, f"The backend at {origin} {error}.") from None
         url = origin + target.decode("latin-1")
-        return Forwarded(method, url, status, raw_headers, raw, _decoded(status, raw_headers, raw))
+        return Forwarded(method, url, status, raw_headers, raw)
 
     # -- the record of one request ---------------------------------------------------------
 
@@ -443,8 +457,6 @@ async def _drained(recorder: BodyRecorder, api: Api) -> bool:
 
 def _decoded(status: int, headers: HttpHeaders, raw: bytes) -> bytes:
     """The body with its Content-Encoding undone (httpx's decoders); as sent if it cannot be."""
-    if not any(name.lower() == b"content-encoding" for name, _value in headers):
-        return raw
     import httpx  # its decoders (gzip, deflate, and br when brotli is installed)
 
     try:
@@ -453,14 +465,15 @@ def _decoded(status: int, headers: HttpHeaders, raw: bytes) -> bytes:
         return raw
 
 
-def _connection_listed(headers: HttpHeaders) -> set[bytes]:
-    """Headers a `Connection` header names: hop-by-hop too (RFC 9110, 7.6.1)."""
-    return {
-        part.strip().lower()
-        for name, value in headers
-        if name.lower() == b"connection"
-        for part in value.split(b",")
-    }
+def _forwarded_headers(headers: HttpHeaders) -> HttpHeaders:
+    """The request's headers less the hop-by-hop ones, those a `Connection` header names
+    (hop-by-hop too, RFC 9110 7.6.1) and those the proxy writes itself. ASGI gives header
+    names in lower case."""
+    dropped = NOT_FORWARDED
+    for name, value in headers:
+        if name == b"connection":
+            dropped = dropped | {part.strip().lower() for part in value.split(b",")}
+    return [(name, value) for name, value in headers if name not in dropped]
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
