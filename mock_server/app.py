@@ -79,6 +79,9 @@ class MockSettings:
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 
+MAX_HOSTS_JUDGED = 64
+
+
 def host_name(value: str) -> str:
     """The name of a Host header, without its port: `[::1]:4010` -> `[::1]`."""
     value = value.strip().lower()
@@ -141,6 +144,9 @@ class MockServer:
         self.proxy: Proxy | None = None
         self.recorder: Recorder | None = None
         self.allowed_hosts = set(LOOPBACK_NAMES)
+        # Host values as sent, and whether each is allowed: a client sends the same one on
+        # every request (bounded: a client may send any).
+        self._hosts_judged: dict[bytes, bool] = {}
         proxying = self.settings.proxy
         if proxying is not None:
             from .proxy import Proxy  # its client and judges: only a proxy loads them
@@ -268,6 +274,7 @@ class MockServer:
     def allow_hosts(self, names: Iterable[str]) -> None:
         """Host names requests may give in proxy mode (the bound address, `--allowed-host`)."""
         self.allowed_hosts.update(host_name(name) for name in names if name)
+        self._hosts_judged.clear()
 
     def finish(self) -> list[str]:
         """On stop, in proxy mode: write the recorded rooms; the summary's lines."""
@@ -290,7 +297,13 @@ class MockServer:
         """DNS rebinding: a page of another site reaches 127.0.0.1 under its own name."""
         for name, value in scope.get("headers", []):
             if name == b"host":
-                return host_name(value.decode("latin-1")) in self.allowed_hosts
+                judged = self._hosts_judged.get(value)
+                if judged is None:
+                    judged = host_name(value.decode("latin-1")) in self.allowed_hosts
+                    if len(self._hosts_judged) >= MAX_HOSTS_JUDGED:
+                        self._hosts_judged.clear()
+                    self._hosts_judged[value] = judged
+                return judged
         return False
 
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:

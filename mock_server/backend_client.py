@@ -7,7 +7,7 @@ gets answers from in 0.2 ms, its AsyncClient served 150 to 300 requests/s with 1
 where bare asyncio streams served 6,000 (`benchmarks/bench_proxy.py`). Streams in turn cost a
 reader, a writer, a task wake-up per read and an `asyncio.timeout` per request; a protocol
 feeds the parser as bytes arrive and wakes the request once, when its answer is whole, and
-one timer bounds the exchange.
+one timer, shared by every request, bounds the exchanges.
 
 A proxy sends one kind of request to one origin, which is all this does: no redirects, no
 cookies, no retries but one for a kept-alive connection the backend had closed (and only for
@@ -26,6 +26,8 @@ import httptools
 
 HEAD_BYTES = 64 * 1024
 """What an answer's status line and headers may add to its body's limit."""
+TICK_S = 0.02
+"""How often the answers awaited are looked at for their deadlines (see `Deadlines`)."""
 IDEMPOTENT = frozenset((b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS"))
 WITH_BODY = frozenset((b"POST", b"PUT", b"PATCH"))
 HttpHeaders = list[tuple[bytes, bytes]]
@@ -183,6 +185,7 @@ class BackendClient:
         self.max_bytes = max_bytes
         self._slots = asyncio.Semaphore(pool)
         self._idle: list[Connection] = []
+        self._deadlines = Deadlines()
 
     async def request(
         self, method: str, target: bytes, headers: HttpHeaders, body: bytes, timeout_s: float
@@ -216,13 +219,17 @@ class BackendClient:
         finished = False
         try:
             try:
-                answer = await _within(connection.exchange(data, verb == b"HEAD"), deadline)
+                answer = await self._deadlines.within(
+                    connection.exchange(data, verb == b"HEAD"), deadline
+                )
             except BackendError as error:
                 if not (retry and error.kind == "broken" and connection.received == 0):
                     raise
                 connection.close()  # kept alive, but the backend had closed it: once more
                 connection = await self._connect(deadline - asyncio.get_running_loop().time())
-                answer = await _within(connection.exchange(data, verb == b"HEAD"), deadline)
+                answer = await self._deadlines.within(
+                    connection.exchange(data, verb == b"HEAD"), deadline
+                )
             finished = True
         finally:
             if finished and connection.reusable():
@@ -255,22 +262,42 @@ class BackendClient:
         return b"\r\n".join(lines) + b"\r\n\r\n"
 
     async def close(self) -> None:
+        self._deadlines.close()
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
 
 
-async def _within(answer: asyncio.Future[Answer], deadline: float) -> Answer:
-    """The answer, or TimeoutError at `deadline` (one timer, no task: `asyncio.timeout` and
-    `wait_for` cost a request more than the rest of this client's own work)."""
-    loop = asyncio.get_running_loop()
+class Deadlines:
+    """Times out the answers awaited past their deadlines, all with one timer that looks every
+    TICK_S while any is awaited: a timer per request (`call_at`, then `cancel`) cost a proxied
+    request more than the rest of this client's own work, and an answer past its deadline
+    fails at most TICK_S late."""
 
-    def time_out() -> None:
-        if not answer.done():
-            answer.set_exception(TimeoutError())
+    def __init__(self) -> None:
+        self._awaited: dict[asyncio.Future[Answer], float] = {}
+        self._timer: asyncio.TimerHandle | None = None
 
-    timer = loop.call_at(deadline, time_out)
-    try:
-        return await answer
-    finally:
-        timer.cancel()
+    async def within(self, answer: asyncio.Future[Answer], deadline: float) -> Answer:
+        """The answer, or TimeoutError once `deadline` (the loop's clock) has passed."""
+        self._awaited[answer] = deadline
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_at(loop.time() + TICK_S, self._look)
+        try:
+            return await answer
+        finally:
+            del self._awaited[answer]
+
+    def _look(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for answer, deadline in list(self._awaited.items()):
+            if deadline <= now and not answer.done():
+                answer.set_exception(TimeoutError())
+        self._timer = loop.call_at(now + TICK_S, self._look) if self._awaited else None
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

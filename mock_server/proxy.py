@@ -56,6 +56,7 @@ HOP_BY_HOP = frozenset(
     )
 )
 NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length"}
+NOT_PASSED_BACK = HOP_BY_HOP | {b"content-length"}  # of an answer whose length the proxy gives
 VIOLATIONS_HEADER = b"contract-violations"
 UNSERVED = frozenset((405, 501))
 """Statuses that say the backend does not serve an operation yet (and a 404, see `unserved`)."""
@@ -291,10 +292,9 @@ class Proxy:
         # The body goes on whole, so its length is what it is (the backend may have chunked
         # it); a HEAD's and a 304's say what a GET would have had, and stay.
         framed = scope["method"] != "HEAD" and forwarded.status not in (204, 304)
+        dropped = NOT_PASSED_BACK if framed else HOP_BY_HOP
         headers = [
-            (name, value)
-            for name, value in forwarded.raw_headers
-            if name.lower() not in HOP_BY_HOP and not (framed and name.lower() == b"content-length")
+            (name, value) for name, value in forwarded.raw_headers if name.lower() not in dropped
         ]
         if framed:
             headers.append((b"content-length", str(len(forwarded.raw_body)).encode()))
