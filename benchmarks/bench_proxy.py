@@ -5,7 +5,10 @@ uvicorn, pinned to core 0; the proxy runs pinned to core 1, the load generator (
 asyncio client without it: bench_mock's choice) beside it on core 1, as a developer's machine
 runs a proxy in front of a backend elsewhere. For get and create it prints one table: p50 with
 one connection (what a request's latency gains through the proxy), and requests/s with
---connections connections, direct and through the proxy, with the ratio.
+--connections connections, direct and through the proxy, with the ratio. Beside the proxy,
+on the same core, it runs bare_forwarder.py, the least a Python forwarder does (the floor of
+the proxy's cost); and it prints each process's CPU time per request, which the host's
+swings move far less than the requests/s.
 
     .venv/bin/python benchmarks/bench_proxy.py            # about a minute
     .venv/bin/python benchmarks/bench_proxy.py --quick    # about half a minute
