@@ -424,9 +424,15 @@ class Journal:
 
     def add(self, entry: Entry) -> None:
         fields = list(_fields_of(entry))
-        fields[CONTRACT_AT] = [(f.rule, f.side, f.message) for f in entry.contract]
-        self._waiting.append(tuple(fields))
-        if len(self._waiting) >= BATCH:
+        fields[CONTRACT_AT] = stored(entry.contract)
+        self.keep(tuple(fields))
+
+    def keep(self, fields: Fields) -> None:
+        """Keep an entry given as its fields, in `Entry`'s order, its contract `stored`:
+        `add` without making the `Entry` (the proxy's path, once per request)."""
+        waiting = self._waiting
+        waiting.append(fields)
+        if len(waiting) >= BATCH:
             self._seal()
 
     def _seal(self) -> None:
@@ -475,6 +481,11 @@ class Journal:
         self._waiting = []
         self._sealed = self._bytes = 0
         return count
+
+
+def stored(contract: Iterable[Finding]) -> list[tuple[str, str, str]]:
+    """Findings as the ring keeps them: (rule, side, message) triples."""
+    return [(finding.rule, finding.side, finding.message) for finding in contract]
 
 
 def selected(entries: Iterable[Entry], filters: Filters) -> list[Entry]:

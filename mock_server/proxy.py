@@ -34,7 +34,7 @@ from rooms_spec.answer_rules import CLIENT_REQUEST, broken, documented
 from .api import Api
 from .backend_client import BackendClient, BackendError
 from .guard import Answer, BodyTooLarge, ClientDisconnected, parse_json, receive_body
-from .journal import Entry, Finding, Journal, kept, masked_headers, masked_query
+from .journal import Finding, Journal, kept, masked_headers, masked_query, stored
 from .proxy_report import Report, violations_header
 from .proxy_settings import ProxyError, ProxySettings, check_backend_url
 from .record import Recorder
@@ -373,8 +373,8 @@ class Proxy:
         if entry_id is None:
             return
         query: bytes = scope.get("query_string", b"")
-        self.journal.add(
-            Entry(
+        self.journal.keep(  # an Entry's fields, in its order
+            (
                 entry_id,
                 exchange.arrived,
                 method,
@@ -390,7 +390,7 @@ class Proxy:
                 None,
                 exchange.answered_by != "backend",
                 exchange.answered_by,
-                exchange.findings,
+                stored(exchange.findings),
             )
         )
 
