@@ -411,7 +411,11 @@ class Journal:
     ) -> None:
         """Keep the request in `scope` (its body where the guard left it, `guard.BODY`) and
         its answer, `started` by `perf_counter`: the API's path, once per request, so no
-        `Entry` is made. The header lists are kept as they are: neither may change later."""
+        `Entry` is made. The header lists are kept as they are: neither may change later.
+
+        It is `keep` and `kept` written out, not called: gathering an entry's fields through
+        calls (`Api._write`, `kept`, then this) took 2.6% of a get's CPU in a running mock,
+        measured side by side as bench_mock does."""
         self.last_id += 1
         waiting = self._waiting
         waiting.append((self.last_id, arrived, scope["method"], scope["path"],
@@ -465,8 +469,8 @@ class Journal:
         yield from self._waiting[skip:]
 
     def __iter__(self) -> Iterator[Entry]:
-        for stored in self._fields():
-            fields: list[Any] = list(stored)
+        for kept_fields in self._fields():
+            fields: list[Any] = list(kept_fields)
             if len(fields) > CONTRACT_AT:  # kept as (rule, side, message) triples
                 fields[CONTRACT_AT] = tuple(Finding(*triple) for triple in fields[CONTRACT_AT])
             yield Entry(*fields)
