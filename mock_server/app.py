@@ -293,6 +293,18 @@ class MockServer:
             return
         await self.app(scope, receive, send)
 
+    def lane_takes(self, path: str) -> bool:
+        """Is `path` one the proxy answers (lane.py may then serve it past uvicorn's cycle)?
+        Not the Swagger UI's, nor the controls' (their live stream never ends)."""
+        served = self.served
+        base_path = served.spec.base_path
+        return (
+            self.proxy is not None
+            and path.startswith(base_path)
+            and path[len(base_path) : len(base_path) + 1] == "/"
+            and not path.startswith(served.ui_paths)
+        )
+
     def _host_allowed(self, scope: Scope) -> bool:
         """DNS rebinding: a page of another site reaches 127.0.0.1 under its own name."""
         for name, value in scope.get("headers", []):

@@ -22,6 +22,7 @@ from .connections import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT_S,
     ConnectionLimits,
+    LimitedHttpProtocol,
     allow_open_files,
     limited_protocol,
 )
@@ -404,7 +405,7 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
         lifespan="on",
         # The cap and the timeouts live in the protocol (connections.py), not in
         # uvicorn's limit_concurrency, so a refusal is a problem+json 503.
-        http=limited_protocol(limits),
+        http=_protocol(server, limits, options.get("access_log", False)),
         timeout_keep_alive=limits.keep_alive_s,
         # In-flight answers take milliseconds; a client still sending its body is cut off
         # after half a second, so SIGINT and SIGTERM stop the mock within a second.
@@ -417,6 +418,18 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
         server_header=server.proxy is None,
         date_header=server.proxy is None,
     )
+
+
+def _protocol(
+    server: MockServer, limits: ConnectionLimits, access_log: bool
+) -> type[LimitedHttpProtocol]:
+    """The HTTP protocol: in proxy mode with the lane for the proxy's requests (lane.py)."""
+    protocol = limited_protocol(limits)
+    if server.proxy is None or access_log:
+        return protocol
+    from .lane import lane_protocol
+
+    return lane_protocol(protocol, server, server.settings.max_body_bytes)
 
 
 def run_uvicorn(

@@ -16,7 +16,7 @@ import httpx
 from mock_server import MockServer, MockSettings
 from mock_server.journal import Finding
 from mock_server.proxy_settings import ProxySettings
-from tests.contract_targets.serve import serving
+from mock_server.testing import start_mock
 
 ACCEPT_TIMEOUT_S = 0.2
 CLIENT_TIMEOUT_S = 10.0
@@ -44,11 +44,12 @@ class Running:
 def proxying(
     backend: str, *, settings: dict[str, Any] | None = None, **proxy: Any
 ) -> Iterator[Running]:
-    """The mock in proxy mode in front of `backend`, on 127.0.0.1 and a free port."""
+    """The mock in proxy mode in front of `backend`, on 127.0.0.1 and a free port: the
+    server `rooms-mock --proxy` runs (its protocol, its limits, its lane), in process."""
     options: dict[str, Any] = {"fixtures": None, **(settings or {})}
-    server = MockServer(MockSettings(proxy=ProxySettings(url=backend, **proxy), **options))
-    with serving(server, lifespan="on") as base_url:
-        yield Running(base_url, server)
+    with start_mock(MockSettings(proxy=ProxySettings(url=backend, **proxy)), **options) as mock:
+        assert mock.server is not None
+        yield Running(mock.base_url, mock.server)
 
 
 @contextmanager
