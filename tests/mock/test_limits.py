@@ -4,7 +4,9 @@ The cap on connections (a 503 problem past it, and service again once some
 close), requests in flight whose clients left counting against it, the idle
 timeout, and a slow client cut off with a 408 while the others are served;
 then the in-process bounds: the shared-config table and the open-file limit.
-Every wait is bounded; every socket is closed.
+Every wait is bounded; every socket is closed. The socket tests run twice: on the
+mock, and on `rooms-mock --proxy` in front of the reference backend, whose API
+requests take the proxy's lane (mock_server/lane.py) past uvicorn's cycle.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 
 import httpx
 import pytest
@@ -29,6 +31,8 @@ from mock_server.connections import (
     SPARE_FILES,
 )
 from mock_server.store import MAX_SHARED_CONFIGS, RoomStore
+from tests.contract_targets.reference import RoomsApi
+from tests.contract_targets.serve import serving
 from tests.support.mock import assert_problem
 from tests.support.raw_http import read_response
 from tests.support.servers import MockProcess, mock_process
@@ -75,9 +79,21 @@ def closed_by_server(sock: socket.socket, within_s: float) -> float | None:
     return time.monotonic() - started
 
 
-@pytest.fixture(scope="module")
-def capped() -> Iterator[MockProcess]:
-    with mock_process("--fixtures", "none", "--max-connections", str(CAP)) as running:
+MODES = ["mock", "proxy"]
+
+
+@contextmanager
+def launched(mode: str, *options: str) -> Iterator[MockProcess]:
+    """`rooms-mock` with `options`: alone, or (`proxy`) in front of the reference backend."""
+    with serving(RoomsApi()) if mode == "proxy" else nullcontext("") as backend:
+        proxying = ("--proxy", backend) if backend else ()
+        with mock_process("--fixtures", "none", *proxying, *options) as running:
+            yield running
+
+
+@pytest.fixture(scope="module", params=MODES)
+def capped(request: pytest.FixtureRequest) -> Iterator[MockProcess]:
+    with launched(request.param, "--max-connections", str(CAP)) as running:
         yield running
 
 
@@ -120,10 +136,10 @@ def test_requests_whose_clients_left_count_until_they_end(capped: MockProcess) -
         assert get(sock).status_code == 200
 
 
-@pytest.fixture(scope="module")
-def impatient() -> Iterator[MockProcess]:
+@pytest.fixture(scope="module", params=MODES)
+def impatient(request: pytest.FixtureRequest) -> Iterator[MockProcess]:
     options = ("--keep-alive-timeout", "1", "--request-timeout", "1")
-    with mock_process("--fixtures", "none", *options) as running:
+    with launched(request.param, *options) as running:
         yield running
 
 
@@ -186,7 +202,7 @@ def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(
 ) -> None:
     with connect(impatient) as silent, connect(impatient) as served, connect(impatient) as blank:
         started = time.monotonic()
-        assert get(served).status_code == 200
+        assert get(served, "/api/v1/rooms").status_code == 200
         for _ in range(3):  # blank lines begin no request: no activity
             blank.sendall(b"\r\n")
             time.sleep(0.3)
@@ -196,7 +212,7 @@ def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(
         assert 0.9 <= time.monotonic() - started < 2.5
     with connect(impatient) as sock:  # an active connection stays open past the timeout
         for _ in range(5):
-            assert get(sock).status_code == 200
+            assert get(sock, "/api/v1/rooms").status_code == 200
             time.sleep(0.4)
         assert closed_by_server(sock, 0.2) is None
 
