@@ -17,7 +17,7 @@ from mock_server.lane import LaneProtocol
 from tests.contract_targets.reference import RoomsApi
 from tests.contract_targets.serve import serving
 from tests.proxy.support import Running, proxying
-from tests.support.raw_http import read_response
+from tests.support.raw_http import read_response, read_responses
 
 CREATE = b'{"name": "CS101"}'
 
@@ -86,7 +86,7 @@ def test_pipelined_requests_are_answered_in_order(laned: list[str]) -> None:
             + request("GET", "/api/v1/rooms/room_missing0")
             + request("DELETE", f"/api/v1/rooms/{room}")
         )
-        answers = [read_response(sock) for _ in range(4)]
+        answers = read_responses(sock, 4)
     assert [answer.status_code for answer in answers] == [200, 201, 404, 204]
     assert answers[0].json()["id"] == room and answers[1].json()["name"] == "CS101"
     assert answers[2].headers["content-type"] == "application/problem+json"
