@@ -4,15 +4,23 @@ holds the set of rooms still while one check reads it in several requests.
 The checks of a run go on at once (`pool.py`), and most of them create and delete rooms. A
 check that pages through List (pages are disjoint and together complete) needs the rooms to
 stay put between its requests; it takes the gate `alone`, and every request that creates or
-deletes a room waits at the gate (`changing`) until it is done. Other clients of a shared
-server are not held: the checks retry for them (`checks.settled`). Only the standard library.
+deletes a room waits at the gate (`changing`) until it is done. With `--workers N` the gate
+holds across the run's processes too (`share`: file locks every worker takes beside its own
+gate). Other clients of a shared server are not held: the checks retry for them
+(`checks.settled`). Only the standard library.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the gate holds within a process only
+    fcntl = None  # type: ignore[assignment]
 
 WAKE_S = 0.1
 
@@ -41,6 +49,33 @@ class Gate:
         self._changing = 0
         self._holder: int | None = None
         self._waiting = 0
+        self._shared: str | None = None
+
+    def share(self, path: str | None) -> None:
+        """Hold the gate across processes too: those given the same `path` (the workers of
+        one run). A process first passes its own gate, then the file locks: `changing` takes
+        `path` shared, `alone` takes it exclusive; and `alone` first takes `path.intent`
+        exclusive, which a changer passes through shared before it takes `path`, so a check
+        waiting to be alone is not starved by the other workers' creates."""
+        self._shared = path if fcntl is not None else None
+
+    @contextmanager
+    def _across(self, exclusive: bool) -> Iterator[None]:
+        path = self._shared
+        if path is None:
+            yield
+            return
+        kind = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        with ExitStack() as held:
+            intent = os.open(path + ".intent", os.O_RDWR | os.O_CREAT, 0o600)
+            held.callback(os.close, intent)
+            fcntl.flock(intent, kind)
+            gate = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            held.callback(os.close, gate)  # closing the file releases its lock
+            fcntl.flock(gate, kind)
+            if not exclusive:
+                fcntl.flock(intent, fcntl.LOCK_UN)
+            yield
 
     @contextmanager
     def changing(self) -> Iterator[None]:
@@ -55,7 +90,8 @@ class Gate:
                 self._changing += 1
                 mine = True
         try:
-            yield
+            with self._across(exclusive=False) if mine else _nothing():
+                yield
         finally:
             if mine:
                 with self._lock:
@@ -77,11 +113,17 @@ class Gate:
                 self._waiting -= 1
             self._holder = me
         try:
-            yield
+            with self._across(exclusive=True):
+                yield
         finally:
             with self._lock:
                 self._holder = None
                 self._lock.notify_all()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 ROOMS = Gate()
