@@ -295,7 +295,8 @@ class MockServer:
 
     def lane_takes(self, path: str) -> bool:
         """Is `path` one the proxy answers (lane.py may then serve it past uvicorn's cycle)?
-        Not the Swagger UI's, nor the controls' (their live stream never ends)."""
+        Not the Swagger UI's, nor the controls' (their live stream never ends), even under
+        a spec whose base path is `/`."""
         served = self.served
         base_path = served.spec.base_path
         return (
@@ -303,6 +304,7 @@ class MockServer:
             and path.startswith(base_path)
             and path[len(base_path) : len(base_path) + 1] == "/"
             and not path.startswith(served.ui_paths)
+            and not path.startswith(CONTROLS_PREFIX)
         )
 
     def _host_allowed(self, scope: Scope) -> bool:

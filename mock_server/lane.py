@@ -221,17 +221,20 @@ class LaneProtocol(LimitedHttpProtocol):
                 cycle.keep_alive = False
                 continue  # written below, once
             lines += (name, b": ", value, b"\r\n")
-        if not length_given and status not in NOT_FRAMED and not 100 <= status < 200:
+        if not (length_given or head or status in NOT_FRAMED or 100 <= status < 200):
             lines += (b"content-length: ", str(len(body)).encode("ascii"), b"\r\n")
         if not cycle.keep_alive:
             lines.append(b"connection: close\r\n")
         lines.append(b"\r\n")
         if not head:
             lines.append(body)
-        self._finish(cycle, b"".join(lines))
+        # As uvicorn's `send`: a client that does not read holds its answer back (and, the
+        # answer not complete, its next requests queue and reading pauses), so answers
+        # never pile up in the write buffer.
         flow = self.flow
         if flow.write_paused and not cycle.disconnected:
             await flow.drain()
+        self._finish(cycle, b"".join(lines))
 
     def _finish(self, cycle: LaneCycle, answer: bytes) -> None:
         if cycle.disconnected or self.transport.is_closing():

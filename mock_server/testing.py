@@ -192,14 +192,17 @@ def start_mock(
     `strict=True`, `journal_size=100`, `faults_path=Path(...)`, `watch=True`...
 
     It is the same server as `rooms-mock` (uvicorn), so every fault works over its
-    sockets; your logging configuration is left alone."""
+    sockets; your logging configuration is left alone, but for uvicorn's access log, off
+    as in `rooms-mock`."""
     import uvicorn
 
     from .cli import listen, uvicorn_config
 
     server = MockServer(replace(settings or MockSettings(), **options))
     sock = listen(host, port)
-    config = uvicorn_config(server, ConnectionLimits(), log_config=None, log_level=log_level)
+    config = uvicorn_config(
+        server, ConnectionLimits(), log_config=None, log_level=log_level, access_log=False
+    )
     runner = uvicorn.Server(config)
     thread = threading.Thread(
         target=runner.run, kwargs={"sockets": [sock]}, name="rooms-mock", daemon=True

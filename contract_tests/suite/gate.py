@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -23,6 +24,8 @@ except ImportError:  # not POSIX: the gate holds within a process only
     fcntl = None  # type: ignore[assignment]
 
 WAKE_S = 0.1
+LOCK_WAKE_S = 0.002
+"""How often a thread waiting for another worker's file lock looks again (and at STOP)."""
 
 
 class Cancelled(BaseException):
@@ -51,28 +54,29 @@ class Gate:
         self._waiting = 0
         self._shared: str | None = None
 
-    def share(self, path: str | None) -> None:
-        """Hold the gate across processes too: those given the same `path` (the workers of
-        one run). A process first passes its own gate, then the file locks: `changing` takes
-        `path` shared, `alone` takes it exclusive; and `alone` first takes `path.intent`
-        exclusive, which a changer passes through shared before it takes `path`, so a check
-        waiting to be alone is not starved by the other workers' creates."""
-        self._shared = path if fcntl is not None else None
+    def share(self, folder: str | None) -> None:
+        """Hold the gate across processes too: those given the same `folder` (the workers of
+        one run; `shared_folder` makes it). A process first passes its own gate, then the
+        file locks: `changing` takes the folder's `gate` file shared, `alone` takes it
+        exclusive; and `alone` first takes the `intent` file exclusive, which a changer
+        passes through shared before it takes `gate`, so a check waiting to be alone is not
+        starved by the other workers' creates."""
+        self._shared = folder if fcntl is not None else None
 
     @contextmanager
     def _across(self, exclusive: bool) -> Iterator[None]:
-        path = self._shared
-        if path is None:
+        folder = self._shared
+        if folder is None:
             yield
             return
         kind = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         with ExitStack() as held:
-            intent = os.open(path + ".intent", os.O_RDWR | os.O_CREAT, 0o600)
+            intent = os.open(os.path.join(folder, "intent"), os.O_RDWR)
             held.callback(os.close, intent)
-            fcntl.flock(intent, kind)
-            gate = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            _lock(intent, kind)
+            gate = os.open(os.path.join(folder, "gate"), os.O_RDWR)
             held.callback(os.close, gate)  # closing the file releases its lock
-            fcntl.flock(gate, kind)
+            _lock(gate, kind)
             if not exclusive:
                 fcntl.flock(intent, fcntl.LOCK_UN)
             yield
@@ -124,6 +128,28 @@ class Gate:
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+def _lock(file: int, kind: int) -> None:
+    """Take a file lock, looking every LOCK_WAKE_S whether the run is stopping meanwhile."""
+    while True:
+        try:
+            fcntl.flock(file, kind | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            check_stop()
+            time.sleep(LOCK_WAKE_S)
+
+
+def shared_folder() -> str:
+    """A new folder for one run's workers to share a gate in (`Gate.share`); the caller
+    removes it (`shutil.rmtree`) when the run ends."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="rooms-contract-gate-")
+    for name in ("gate", "intent"):
+        os.close(os.open(os.path.join(folder, name), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    return folder
 
 
 ROOMS = Gate()

@@ -18,7 +18,6 @@ prints the coverage matrix, writes the reports asked for and saves every failure
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Generator, Iterator
@@ -41,8 +40,8 @@ if TYPE_CHECKING:
 SUITE_DIR = Path(__file__).resolve().parent
 TARGET_KEY = "rooms_contract_target"
 GATE_KEY = "rooms_contract_gate"
-"""The file the xdist workers of one run lock together (gate.py's `share`)."""
-_GATE_PATH: str | None = None  # the controller's, made for the first worker, removed at the end
+"""The folder whose files the xdist workers of one run lock together (gate.py's `share`)."""
+_GATE_FOLDER: str | None = None  # the controller's, made for the first worker, removed at the end
 VIOLATION_KEY = "rooms_contract_violation"
 """The report attribute that carries a failure's violation as JSON (it crosses xdist)."""
 RULE_PROPERTY = "rooms_contract_rule"
@@ -159,11 +158,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     configure(None)
-    global _GATE_PATH
-    if _GATE_PATH is not None:
-        for path in (_GATE_PATH, _GATE_PATH + ".intent"):
-            Path(path).unlink(missing_ok=True)
-        _GATE_PATH = None
+    global _GATE_FOLDER
+    if _GATE_FOLDER is not None:
+        import shutil
+
+        shutil.rmtree(_GATE_FOLDER, ignore_errors=True)
+        _GATE_FOLDER = None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -219,18 +219,17 @@ def pytest_configure_node(node: Any) -> None:
     target = configured()
     if target is not None:
         node.workerinput[TARGET_KEY] = target.as_data()
-        node.workerinput[GATE_KEY] = _gate_path()
+        node.workerinput[GATE_KEY] = _gate_folder()
 
 
-def _gate_path() -> str:
-    """The file the run's workers lock to hold the room set still together (gate.py)."""
-    global _GATE_PATH
-    if _GATE_PATH is None:
-        import tempfile
+def _gate_folder() -> str:
+    """Where the run's workers lock files to hold the room set still together (gate.py)."""
+    global _GATE_FOLDER
+    if _GATE_FOLDER is None:
+        from .gate import shared_folder
 
-        handle, _GATE_PATH = tempfile.mkstemp(prefix="rooms-contract-gate-")
-        os.close(handle)
-    return _GATE_PATH
+        _GATE_FOLDER = shared_folder()
+    return _GATE_FOLDER
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -4,22 +4,29 @@ before. Real sockets, the reference backend, the server `rooms-mock --proxy` run
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
+from mock_server import MockServer, MockSettings
 from mock_server.lane import LaneProtocol
+from mock_server.proxy_settings import ProxySettings
 from tests.contract_targets.reference import RoomsApi
 from tests.contract_targets.serve import serving
-from tests.proxy.support import Running, proxying
+from tests.proxy.support import Running, proxying, raw_backend
 from tests.support.raw_http import read_response, read_responses
 
 CREATE = b'{"name": "CS101"}'
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
 @contextmanager
@@ -123,7 +130,7 @@ def test_a_head_request_through_the_lane_has_no_body(laned: list[str]) -> None:
 
 
 def test_an_exception_in_the_app_is_a_500_and_the_close(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    laned: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     with through_the_proxy() as (proxy, room):
         assert proxy.server.proxy is not None
@@ -142,15 +149,14 @@ def test_an_exception_in_the_app_is_a_500_and_the_close(
         logger.removeHandler(caplog.handler)
     assert answer.status_code == 500 and answer.text == "Internal Server Error"
     assert rest == b""
+    assert laned == [f"GET /api/v1/rooms/{room}"]
     assert any("a bug in the proxy" in str(record.exc_info) for record in caplog.records)
 
 
-def test_a_client_that_leaves_before_its_answer_costs_nothing_else() -> None:
+def test_a_client_that_leaves_before_its_answer_costs_nothing_else(laned: list[str]) -> None:
     def slow(app: Any) -> Any:
         async def delayed(scope: Any, receive: Any, send: Any) -> None:
             if scope["type"] == "http":
-                import asyncio
-
                 await asyncio.sleep(0.3)
             await app(scope, receive, send)
 
@@ -159,7 +165,58 @@ def test_a_client_that_leaves_before_its_answer_costs_nothing_else() -> None:
     with serving(slow(RoomsApi())) as backend, proxying(backend) as proxy:
         with connect(proxy) as sock:
             sock.sendall(request("GET", "/api/v1/rooms"))
+            time.sleep(0.1)  # the request is on its way to the backend when the client leaves
+        deadline = time.monotonic() + 5
+        while not list(proxy.server.journal) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = list(proxy.server.journal)
         after = httpx.get(f"{proxy.base_url}/rooms", timeout=10)
-        entries = list(proxy.server.journal)
+    assert [entry.status for entry in left] == [200]  # asked, judged, journaled; not written
     assert after.status_code == 200
-    assert len(entries) == 2 and entries[-1].status == 200
+    assert laned == ["GET /api/v1/rooms", "GET /api/v1/rooms"]
+
+
+def test_a_client_that_does_not_read_holds_back_its_next_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As uvicorn's way: an answer waits while the client's write buffer is full, and the
+    requests behind it wait unread, so answers and their tasks never pile up however many
+    requests the client sends."""
+    in_flight: list[int] = []
+    answered = LaneProtocol.answered
+
+    async def counted(self: LaneProtocol, cycle: Any) -> None:
+        in_flight.append(len(self.tasks))
+        await answered(self, cycle)
+
+    monkeypatch.setattr(LaneProtocol, "answered", counted)
+    big = b"x" * (256 * 1024)
+
+    def answer(connection: socket.socket, head: bytes) -> None:
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n"
+            b"content-length: %d\r\n\r\n" % len(big) + big
+        )
+
+    with raw_backend(answer) as backend, proxying(backend) as proxy, connect(proxy) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        for _ in range(40):
+            sock.sendall(request("GET", "/api/v1/rooms/room_abc123"))
+            time.sleep(0.02)
+        time.sleep(0.5)
+    assert in_flight and max(in_flight) <= 2, in_flight
+
+
+@pytest.mark.parametrize("base", ["/api/v1", "/"])
+def test_the_lane_leaves_the_controls_and_the_ui_whatever_the_base_path(
+    tmp_path: Path, base: str
+) -> None:
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    spec["servers"] = [{"url": base}]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    proxy = ProxySettings(url="http://127.0.0.1:9/api/v1")
+    server = MockServer(MockSettings(spec_path=tmp_path / "spec.yaml", fixtures=None, proxy=proxy))
+    api = base.rstrip("/")
+    assert server.lane_takes(f"{api}/rooms") and server.lane_takes(f"{api}/rooms/room_abc123")
+    for path in ("/_mock/events", "/_mock/health", f"{api}/ui/", f"{api}/openapi.json"):
+        assert not server.lane_takes(path), path
