@@ -405,7 +405,7 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
         lifespan="on",
         # The cap and the timeouts live in the protocol (connections.py), not in
         # uvicorn's limit_concurrency, so a refusal is a problem+json 503.
-        http=_protocol(server, limits, options.get("access_log", False)),
+        http=_protocol(server, limits),
         timeout_keep_alive=limits.keep_alive_s,
         # In-flight answers take milliseconds; a client still sending its body is cut off
         # after half a second, so SIGINT and SIGTERM stop the mock within a second.
@@ -420,12 +420,11 @@ def uvicorn_config(server: MockServer, limits: ConnectionLimits, **options: Any)
     )
 
 
-def _protocol(
-    server: MockServer, limits: ConnectionLimits, access_log: bool
-) -> type[LimitedHttpProtocol]:
-    """The HTTP protocol: in proxy mode with the lane for the proxy's requests (lane.py)."""
+def _protocol(server: MockServer, limits: ConnectionLimits) -> type[LimitedHttpProtocol]:
+    """The HTTP protocol: in proxy mode with the lane for the proxy's requests (lane.py;
+    it stands aside for every request while uvicorn logs access, as with --access-log)."""
     protocol = limited_protocol(limits)
-    if server.proxy is None or access_log:
+    if server.proxy is None:
         return protocol
     from .lane import lane_protocol
 

@@ -160,8 +160,7 @@ class LaneProtocol(LimitedHttpProtocol):
             or self.access_log
             or self.expect_100_continue
             or self.app is self.refusal
-            or (cycle is not None and not cycle.response_complete)
-            or self.pipeline
+            or (cycle is not None and not cycle.response_complete)  # pipelined: queued
             or self.parser.should_upgrade()
         ):
             return False
@@ -176,7 +175,7 @@ class LaneProtocol(LimitedHttpProtocol):
     def on_message_complete(self) -> None:
         cycle = self.cycle
         super().on_message_complete()
-        if type(cycle) is LaneCycle and not cycle.more_body and self.cycle is cycle:
+        if type(cycle) is LaneCycle and not cycle.more_body:
             task = self.loop.create_task(self._serve(cycle))
             task.add_done_callback(self.tasks.discard)
             self.tasks.add(task)
@@ -187,22 +186,23 @@ class LaneProtocol(LimitedHttpProtocol):
             await self.lane(cycle.scope, cycle.receive, cycle.send)
         except BaseException as exc:
             logger.error("Exception in ASGI application\n", exc_info=exc)
-            if not cycle.response_started and not cycle.disconnected:
-                cycle.keep_alive = False
-                cycle.status, cycle.headers, cycle.chunks = 0, [], []
-                self._finish(cycle, SERVER_ERROR)
-            elif not cycle.response_complete:
-                self.transport.close()
+            if not cycle.response_complete:
+                self._give_up(cycle)
             if not isinstance(exc, Exception):
                 raise
         else:
             if not cycle.response_complete and not cycle.disconnected:
                 logger.error("ASGI callable returned without completing response.")
-                if not cycle.response_started:
-                    cycle.keep_alive = False
-                    self._finish(cycle, SERVER_ERROR)
-                else:
-                    self.transport.close()
+                self._give_up(cycle)
+
+    def _give_up(self, cycle: LaneCycle) -> None:
+        """What uvicorn does when the app fails an answer: a 500 and the close if nothing
+        was sent yet, else the close."""
+        if cycle.response_started:
+            self.transport.close()
+        else:
+            cycle.keep_alive = False
+            self._finish(cycle, SERVER_ERROR)
 
     async def answered(self, cycle: LaneCycle) -> None:
         """The answer is whole: write it, framed, in one write."""

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 
 try:
     import fcntl
@@ -94,7 +94,7 @@ class Gate:
                 self._changing += 1
                 mine = True
         try:
-            with self._across(exclusive=False) if mine else _nothing():
+            with self._across(exclusive=False) if mine else nullcontext():
                 yield
         finally:
             if mine:
@@ -123,11 +123,6 @@ class Gate:
             with self._lock:
                 self._holder = None
                 self._lock.notify_all()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _lock(file: int, kind: int) -> None:

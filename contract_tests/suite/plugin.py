@@ -112,9 +112,6 @@ def session_target(config: pytest.Config) -> Target | None:
             return plugin.target
     workerinput = getattr(config, "workerinput", {})
     if TARGET_KEY in workerinput:
-        from .gate import ROOMS
-
-        ROOMS.share(workerinput.get(GATE_KEY))
         return Target.from_data(workerinput[TARGET_KEY])
     try:
         # -x or --maxfail N: stop at the first violation, reported as found.
@@ -139,6 +136,11 @@ def _is_suite_path(path: Path) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     target = session_target(config)
     configure(target)
+    gate = getattr(config, "workerinput", {}).get(GATE_KEY)
+    if gate is not None:  # an xdist worker: its gate holds with the other workers' (gate.py)
+        from .gate import ROOMS
+
+        ROOMS.share(gate)
     if target is None and any(
         _is_suite_path(Path(arg.split("::", 1)[0]).resolve()) for arg in config.args
     ):
